@@ -1,0 +1,1 @@
+"""Toolkit-free core: scanning, decoding, faces, packs, latent cache and the LARGE engine."""
