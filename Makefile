@@ -1,0 +1,45 @@
+# Entry points for a fresh machine: `make demo` and `make test`.
+# Both create or reuse the virtual environment .venv/ through `make setup`.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+CLI := $(VENV)/bin/large-desktop
+# Every install goes through this constraint, so no package can replace the
+# CPU build of torch 2.13.0 with a multi-GB CUDA build.
+CONSTRAINTS := -c constraints.txt
+
+FOLDER ?=
+LOW ?=
+HIGH ?=
+DEMO_DIR ?= demo-output
+
+.PHONY: setup demo test bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet $(CONSTRAINTS) torch==2.13.0
+	$(PIP) install --quiet $(CONSTRAINTS) -e '.[test]'
+	# Only the sample photos these packages ship are used (demo and tests);
+	# --no-deps keeps their dependency trees out of the environment.
+	$(PIP) install --quiet $(CONSTRAINTS) --no-deps scikit-image==0.26.0 matplotlib==3.11.2
+	$(PY) scripts/check_environment.py
+	touch $@
+
+demo: setup
+	$(PY) scripts/demo.py --out $(DEMO_DIR) $(if $(FOLDER),--folder "$(FOLDER)") $(if $(LOW),--low "$(LOW)") $(if $(HIGH),--high "$(HIGH)")
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	$(VENV)/bin/lint-imports
+
+bench: setup
+	$(PY) bench/rescore.py
+	$(PY) bench/index.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

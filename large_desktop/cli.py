@@ -1,0 +1,292 @@
+"""The headless command line, on the same core as the desktop app.
+
+Every user error prints one line naming the file or value and what to do,
+and exits with status 2; cancellation exits with 130. Bugs keep their
+traceback.
+"""
+
+import argparse
+import csv
+import logging
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from large_desktop import __version__
+from large_desktop.core.errors import LargeError, UserInputError
+
+logger = logging.getLogger(__name__)
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def default_db_path() -> Path:
+    return Path(user_data_dir("large-desktop", appauthor=False)) / "library.sqlite"
+
+
+class StopFlag:
+    """Turns the first Ctrl-C into a request to stop after the current batch."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def install(self) -> None:
+        def handler(_signum: int, _frame: object) -> None:
+            if self.requested:
+                raise KeyboardInterrupt
+            self.requested = True
+            print("\nstopping after the current batch (press Ctrl-C again to abort now)", file=sys.stderr)
+
+        signal.signal(signal.SIGINT, handler)
+
+
+def open_library(args: argparse.Namespace) -> "Library":
+    from large_desktop.core.library import Library
+
+    return Library(Path(args.db), pack_id=args.pack)
+
+
+# ------------------------------------------------------------------ commands
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    library = open_library(args)
+    stop = StopFlag()
+    stop.install()
+
+    folders = [Path(folder) for folder in args.folders]
+    with tqdm(desc="scanning", unit=" files", disable=args.quiet) as bar:
+        for progress in library.scan(folders, stop):
+            bar.set_postfix_str(f"{progress.folder.name}: {progress.new} new, {progress.missing} missing", refresh=False)
+            bar.update(progress.seen - bar.n)
+            if progress.folder_missing:
+                print(f"warning: folder {progress.folder} is missing or unmounted; its photos are kept and marked missing", file=sys.stderr)
+
+    last = None
+    with tqdm(desc="indexing", unit=" photos", disable=args.quiet) as bar:
+        for last in library.index(stop):
+            bar.total = last.total
+            bar.set_postfix_str(f"{last.faces} faces, {last.failed} failed", refresh=False)
+            bar.update(last.done - bar.n)
+
+    if last is not None:
+        print(f"indexed {last.done} of {last.total} pending photos: {last.faces} faces, {last.failed} failed")
+    if stop():
+        print("stopped; run the same command again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def cmd_attribute(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    if args.action == "create":
+        library.create_attribute(args.name)
+        print(f"created attribute {args.name!r}; label examples with `large-desktop label {args.name} PHOTO low|high|NUMBER`")
+    elif args.action == "delete":
+        count = library.delete_attribute(args.name)
+        print(f"deleted attribute {args.name!r} and its {count} labels")
+    else:
+        rows = library.attributes()
+        if not rows:
+            print("no attributes yet; create one with `large-desktop attribute create NAME`")
+        for name, count in rows:
+            print(f"{name}\t{count} labels")
+    return 0
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    photo_id, status = library.label(args.name, Path(args.image), args.value)
+    if status == "done":
+        print(f"labeled {args.image} as {args.value} for {args.name!r}")
+    else:
+        reason = "no face was found in it" if status == "no_face" else "it could not be decoded"
+        print(f"labeled {args.image} as {args.value} for {args.name!r}, but {reason}, so the label is not used", file=sys.stderr)
+    return 0
+
+
+def cmd_sort(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    direction_file = Path(args.direction) if args.direction else None
+    result = library.sort(args.name, component=args.component, direction_file=direction_file, reverse=args.reverse)
+
+    print(f"direction: {result.direction.estimator}", file=sys.stderr)
+    if result.loo_error is not None:
+        print(f"leave-one-out mean absolute error: {result.loo_error:.3g}", file=sys.stderr)
+    if result.calibration is None and args.name:
+        print("values need at least two numeric labels; the value column is empty", file=sys.stderr)
+
+    if args.csv:
+        write_csv(Path(args.csv), result.rows)
+    if args.copy_to:
+        copy_sorted(Path(args.copy_to), result.rows)
+    if args.contact_sheet:
+        from large_desktop.core.contact_sheet import write_contact_sheet
+
+        write_contact_sheet(Path(args.contact_sheet), [row for row in result.rows if row.rank is not None])
+        print(f"wrote contact sheet {args.contact_sheet}", file=sys.stderr)
+
+    for line in format_rows(result.rows, limit=None if args.all else 20):
+        print(line)
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    for prediction in library.predict(args.name, [Path(image) for image in args.images]):
+        if prediction.score is None:
+            print(f"{prediction.path}\t-\t({prediction.status.replace('_', ' ')})")
+        elif prediction.value is None:
+            print(f"{prediction.path}\tscore {prediction.score:.4f}\t(no value: label at least two photos with numbers)")
+        else:
+            print(f"{prediction.path}\t{prediction.value:.2f}\tscore {prediction.score:.4f}")
+    return 0
+
+
+def cmd_packs(args: argparse.Namespace) -> int:
+    from large_desktop.core.packs import DEFAULT_PACK_ID, available_packs
+
+    for manifest in available_packs().values():
+        marker = "*" if manifest.id == DEFAULT_PACK_ID else " "
+        rows, dim = manifest.latent_shape
+        print(f"{marker} {manifest.id}\t{manifest.kind}\t{manifest.domain}\tlatent {rows}x{dim}\t{manifest.name}")
+    return 0
+
+
+# ------------------------------------------------------------------- output
+
+def write_csv(path: Path, rows: list) -> None:
+    try:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["rank", "path", "score", "value", "status"])
+            for row in rows:
+                writer.writerow([
+                    row.rank if row.rank is not None else "",
+                    row.path,
+                    f"{row.score:.6f}" if row.score is not None else "",
+                    f"{row.value:.4f}" if row.value is not None else "",
+                    row.status,
+                ])
+    except OSError as exc:
+        raise UserInputError(f"cannot write CSV file {path}: {exc.strerror}; choose another --csv path") from exc
+    print(f"wrote {len(rows)} rows to {path}", file=sys.stderr)
+
+
+def copy_sorted(folder: Path, rows: list) -> None:
+    """Copy ranked photos into a folder with the rank as a name prefix."""
+    ranked = [row for row in rows if row.rank is not None]
+    width = max(4, len(str(len(ranked))))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for row in ranked:
+            source = Path(row.path)
+            shutil.copy2(source, folder / f"{row.rank:0{width}d}_{source.name}")
+    except OSError as exc:
+        raise UserInputError(f"cannot copy photos into {folder}: {exc}; choose another --copy-to folder") from exc
+    print(f"copied {len(ranked)} photos to {folder}", file=sys.stderr)
+
+
+def format_rows(rows: list, limit: int | None) -> Iterator[str]:
+    yield "rank\tscore\tvalue\tpath"
+    shown = rows if limit is None else rows[:limit]
+    for row in shown:
+        rank = str(row.rank) if row.rank is not None else "-"
+        score = f"{row.score:.4f}" if row.score is not None else row.status.replace("_", " ")
+        value = f"{row.value:.1f}" if row.value is not None else ""
+        yield f"{rank}\t{score}\t{value}\t{row.path}"
+    if limit is not None and len(rows) > limit:
+        yield f"... {len(rows) - limit} more (use --all or --csv)"
+
+
+# ------------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="large-desktop", description="Sort photos by attributes taught from a few examples.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=str(default_db_path()), help="library database file (default: %(default)s)")
+    common.add_argument("--pack", default=None, help="model pack id (default: the default pack; see `large-desktop packs list`)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index = commands.add_parser("index", parents=[common], help="scan folders and encode every new photo")
+    index.add_argument("folders", nargs="+", metavar="FOLDER")
+    index.set_defaults(run=cmd_index)
+
+    attribute = commands.add_parser("attribute", help="create, list or delete attributes")
+    actions = attribute.add_subparsers(dest="action", required=True)
+    for action in ("create", "delete"):
+        sub = actions.add_parser(action, parents=[common])
+        sub.add_argument("name", metavar="NAME")
+        sub.set_defaults(run=cmd_attribute, action=action)
+    listing = actions.add_parser("list", parents=[common])
+    listing.set_defaults(run=cmd_attribute, action="list")
+
+    label = commands.add_parser("label", parents=[common], help="label a photo low, high or with a number")
+    label.add_argument("name", metavar="NAME")
+    label.add_argument("image", metavar="IMAGE")
+    label.add_argument("value", metavar="VALUE", help="a number, 'low' or 'high'")
+    label.set_defaults(run=cmd_label)
+
+    sort = commands.add_parser("sort", parents=[common], help="sort the library by an attribute")
+    sort.add_argument("name", metavar="NAME", nargs="?")
+    sort.add_argument("--component", type=int, help="sort by principal component K (1 = largest) instead of labels")
+    sort.add_argument("--direction", metavar="FILE", help="sort along a direction file (.npy or .pt)")
+    sort.add_argument("--csv", metavar="OUT", help="write rank,path,score,value,status to a CSV file")
+    sort.add_argument("--copy-to", metavar="DIR", help="copy the sorted photos into DIR with rank prefixes")
+    sort.add_argument("--contact-sheet", metavar="OUT.jpg", help="write a contact sheet of the sorted faces")
+    sort.add_argument("--reverse", action="store_true", help="lowest first")
+    sort.add_argument("--all", action="store_true", help="print every row, not the first 20")
+    sort.set_defaults(run=cmd_sort)
+
+    predict = commands.add_parser("predict", parents=[common], help="predict an attribute's value for images")
+    predict.add_argument("name", metavar="NAME")
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.set_defaults(run=cmd_predict)
+
+    packs = commands.add_parser("packs", help="list installed model packs")
+    packs_actions = packs.add_subparsers(dest="action", required=True)
+    packs_actions.add_parser("list").set_defaults(run=cmd_packs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    verbose = getattr(args, "verbose", False)
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if getattr(args, "pack", "") is None:
+        from large_desktop.core.packs import DEFAULT_PACK_ID
+
+        args.pack = DEFAULT_PACK_ID
+
+    try:
+        return args.run(args)
+    except LargeError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout went away (`large-desktop sort age | head`).
+        # Point stdout at devnull so the interpreter's final flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The SQLite latent cache: schema, migrations and opening the database."""

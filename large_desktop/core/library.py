@@ -1,0 +1,363 @@
+"""One facade over a library: scan, index, attributes, labels, sort, predict.
+
+The CLI and the GUI both drive the core through this class. It owns the
+session factory of one database and one pack; each public method is one unit
+of work with its own session.
+"""
+
+import logging
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from large_desktop.core import engine
+from large_desktop.core.cache.schema import Attribute, File, Item, Label, Latent, PhotoStatus
+from large_desktop.core.cache.store import describe_sqlite_error, open_database
+from large_desktop.core.errors import DatabaseError, UserInputError
+from large_desktop.core.indexer import IndexProgress, encode_batch, ensure_pack_record, index_pending, write_results
+from large_desktop.core.packs import DEFAULT_PACK_ID, Pack, load_pack
+from large_desktop.core.scan import ScanProgress, add_single_file, scan_folder
+
+logger = logging.getLogger(__name__)
+
+LABEL_WORDS = ("low", "high")
+
+
+@dataclass(frozen=True)
+class LatentIndex:
+    """The largest face's latent of every indexed photo, projected for fast scoring."""
+
+    photo_ids: np.ndarray  # [N] int64
+    latents: np.ndarray  # [N, L, D] float32
+    basis: engine.PrincipalBasis
+    coords: np.ndarray  # [N, K] float32
+
+    def rows_of(self, photo_ids: list[int]) -> np.ndarray:
+        lookup = {int(pid): row for row, pid in enumerate(self.photo_ids)}
+        return np.array([lookup[pid] for pid in photo_ids], dtype=np.int64)
+
+    def __contains__(self, photo_id: int) -> bool:
+        return bool(np.any(self.photo_ids == photo_id))
+
+
+@dataclass(frozen=True)
+class SortRow:
+    """One photo in a sorted listing; score and value are None without a face."""
+
+    rank: int | None
+    photo_id: int
+    path: str
+    score: float | None
+    value: float | None
+    status: str  # "done", "no_face", "failed" or "pending"
+
+
+@dataclass(frozen=True)
+class SortResult:
+    """A sorted library with what produced the order."""
+
+    rows: list[SortRow]
+    direction: engine.Direction
+    num_labels: int
+    calibration: engine.Calibration | None
+    loo_error: float | None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    path: Path
+    score: float | None
+    value: float | None
+    status: str
+
+
+def parse_label_value(text: str) -> tuple[str, float | None]:
+    """Parse a label given as "low", "high" or a number."""
+    lowered = text.strip().lower()
+    if lowered in LABEL_WORDS:
+        return lowered, None
+    try:
+        value = float(lowered)
+    except ValueError:
+        raise UserInputError(f"label value {text!r} is not a number, 'low' or 'high'") from None
+    if not math.isfinite(value):
+        raise UserInputError(f"label value {text!r} is not a finite number")
+    return "value", value
+
+
+class Library:
+    """A photo library in one SQLite file, indexed with one pack."""
+
+    def __init__(self, db_path: Path, pack_id: str = DEFAULT_PACK_ID) -> None:
+        self.db_path = db_path.expanduser()
+        self.pack_id = pack_id
+        self._sessions = open_database(self.db_path)
+        self._index: LatentIndex | None = None
+
+    @cached_property
+    def pack(self) -> Pack:
+        return load_pack(self.pack_id)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def _write_failed(self, exc: OperationalError) -> DatabaseError:
+        return DatabaseError(describe_sqlite_error(exc, self.db_path))
+
+    # ---------------------------------------------------------------- indexing
+
+    def scan(self, folders: list[Path], stop: Callable[[], bool] = lambda: False) -> Iterator[ScanProgress]:
+        """Scan folders for new, changed and missing photos."""
+        with self.session() as session:
+            try:
+                for folder in folders:
+                    yield from scan_folder(session, folder, stop)
+                    if stop():
+                        return
+            except OperationalError as exc:
+                session.rollback()
+                raise self._write_failed(exc) from exc
+
+    def index(self, stop: Callable[[], bool] = lambda: False) -> Iterator[IndexProgress]:
+        """Encode every pending photo with the library's pack."""
+        pack = self.pack
+        with self.session() as session:
+            yield from index_pending(session, pack, self.db_path, stop=stop)
+        self._index = None
+
+    def latent_index(self) -> LatentIndex:
+        """Load (once) the largest face's latent of every indexed photo."""
+        if self._index is not None:
+            return self._index
+
+        with self.session() as session:
+            rows = session.execute(
+                select(Item.photo_id, Latent.num_rows, Latent.row_dim, Latent.data)
+                .join(Latent, Latent.item_id == Item.id)
+                .where(Item.pack_id == self.pack_id, Item.face_index == 0)
+                .order_by(Item.photo_id)
+            ).all()
+        if not rows:
+            raise UserInputError(f"the library {self.db_path} has no indexed faces for pack {self.pack_id}; run `large-desktop index FOLDER` first")
+
+        # TODO: a 100,000-item W+ library does not fit as float32 [N, 18, 512];
+        # stream the blobs into the projection instead of stacking them.
+        num_rows, row_dim = rows[0].num_rows, rows[0].row_dim
+        latents = np.stack([np.frombuffer(row.data, dtype="<f4").reshape(num_rows, row_dim) for row in rows])  # [N, L, D]
+        basis = engine.PrincipalBasis.fit(latents)
+        self._index = LatentIndex(
+            photo_ids=np.array([row.photo_id for row in rows], dtype=np.int64),
+            latents=latents,
+            basis=basis,
+            coords=basis.project(latents),
+        )
+        logger.info("loaded %d latents of pack %s into memory (%d components)", len(rows), self.pack_id, basis.components.shape[0])
+        return self._index
+
+    def ensure_indexed(self, session: Session, image: Path) -> tuple[int, str]:
+        """Register and index one image on the fly; return its photo id and status."""
+        file_row = add_single_file(session, image)
+        session.commit()
+        photo_id = file_row.photo_id
+        status = session.get(PhotoStatus, (photo_id, self.pack_id))
+        if status is None:
+            ensure_pack_record(session, self.pack)
+            from large_desktop.core.faces import FaceDetector
+
+            results = encode_batch([(photo_id, Path(file_row.path))], self.pack, FaceDetector())
+            write_results(session, self.pack, results)
+            self._index = None
+            status = session.get(PhotoStatus, (photo_id, self.pack_id))
+            if status is None:
+                raise UserInputError(f"image {image} vanished while it was being indexed; check the path")
+        return photo_id, status.status
+
+    # -------------------------------------------------------------- attributes
+
+    def create_attribute(self, name: str, description: str | None = None) -> None:
+        name = name.strip()
+        if not name:
+            raise UserInputError("an attribute needs a non-empty name")
+        with self.session() as session:
+            session.add(Attribute(name=name, description=description))
+            try:
+                session.commit()
+            except IntegrityError:
+                raise UserInputError(f"attribute {name!r} already exists; pick another name or delete it first") from None
+            except OperationalError as exc:
+                raise self._write_failed(exc) from exc
+        logger.info("created attribute %r in %s", name, self.db_path)
+
+    def attributes(self) -> list[tuple[str, int]]:
+        """Return every attribute's name and number of labels."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Attribute.name, func.count(Label.id))
+                .outerjoin(Label, Label.attribute_id == Attribute.id)
+                .group_by(Attribute.id)
+                .order_by(Attribute.name)
+            )
+            return [(name, count) for name, count in rows]
+
+    def delete_attribute(self, name: str) -> int:
+        """Delete an attribute and its labels; return how many labels went."""
+        with self.session() as session:
+            attribute = self._attribute(session, name)
+            count = len(attribute.labels)
+            session.delete(attribute)
+            try:
+                session.commit()
+            except OperationalError as exc:
+                raise self._write_failed(exc) from exc
+        logger.info("deleted attribute %r with %d labels", name, count)
+        return count
+
+    def _attribute(self, session: Session, name: str) -> Attribute:
+        attribute = session.scalar(select(Attribute).where(Attribute.name == name))
+        if attribute is None:
+            known = [row for row in session.scalars(select(Attribute.name).order_by(Attribute.name))]
+            hint = f"known attributes: {', '.join(known)}" if known else "create it with `large-desktop attribute create NAME`"
+            raise UserInputError(f"no attribute named {name!r}; {hint}")
+        return attribute
+
+    def label(self, name: str, image: Path, value_text: str) -> tuple[int, str]:
+        """Label one image for an attribute (indexing it first if needed).
+
+        Returns:
+            The photo id and its index status ("done", "no_face", "failed").
+        """
+        kind, value = parse_label_value(value_text)
+        with self.session() as session:
+            attribute = self._attribute(session, name)
+            try:
+                photo_id, status = self.ensure_indexed(session, image)
+                existing = session.scalar(select(Label).where(Label.attribute_id == attribute.id, Label.photo_id == photo_id))
+                if existing is None:
+                    session.add(Label(attribute_id=attribute.id, photo_id=photo_id, kind=kind, value=value))
+                else:
+                    existing.kind, existing.value = kind, value
+                session.commit()
+            except OperationalError as exc:
+                raise self._write_failed(exc) from exc
+        logger.info("labeled photo %d (%s) %s for attribute %r", photo_id, image, value_text, name)
+        return photo_id, status
+
+    # ----------------------------------------------------------------- scoring
+
+    def _labeled_values(self, session: Session, name: str, index: LatentIndex) -> tuple[list[int], np.ndarray, list[int], np.ndarray]:
+        """Turn an attribute's labels into regression targets.
+
+        "low"/"high" become the smallest/largest numeric label (0 and 1 when
+        there are no numbers). Returns the photo ids and values used for the
+        direction, then those with numbers for the calibration.
+        """
+        labels = self._attribute(session, name).labels
+        numeric = [(label.photo_id, label.value) for label in labels if label.kind == "value"]
+        numbers = [value for _, value in numeric]
+        low, high = (min(numbers), max(numbers)) if len(set(numbers)) >= 2 else (0.0, 1.0)
+        word_value = {"low": low, "high": high}
+
+        usable = [(label.photo_id, label.value if label.kind == "value" else word_value[label.kind]) for label in labels if label.photo_id in index]
+        skipped = len(labels) - len(usable)
+        if skipped:
+            logger.warning("attribute %r: %d labeled photos have no indexed face and are not used", name, skipped)
+        if len(usable) < 2 or len({value for _, value in usable}) < 2:
+            raise UserInputError(
+                f"attribute {name!r} has {len(usable)} usable labels ({skipped} on photos without a face); "
+                f"label at least one photo 'low' and one 'high', e.g. `large-desktop label {name} PHOTO low`"
+            )
+
+        calibrated = [(photo_id, value) for photo_id, value in numeric if photo_id in index]
+        return (
+            [photo_id for photo_id, _ in usable], np.array([value for _, value in usable], dtype=np.float64),
+            [photo_id for photo_id, _ in calibrated], np.array([value for _, value in calibrated], dtype=np.float64),
+        )
+
+    def direction_for(
+        self, name: str | None = None, component: int | None = None, direction_file: Path | None = None
+    ) -> tuple[engine.Direction, engine.Calibration | None, float | None, int]:
+        """Build the direction to sort by: from labels, a principal component or a file."""
+        index = self.latent_index()
+        if direction_file is not None:
+            return engine.load_direction_file(direction_file, self.pack.latent_shape), None, None, 0
+        if component is not None:
+            if not 1 <= component <= index.basis.components.shape[0]:
+                raise UserInputError(f"component {component} does not exist; choose 1 to {index.basis.components.shape[0]}")
+            return engine.principal_direction(index.basis, component - 1), None, None, 0
+        if name is None:
+            raise UserInputError("give an attribute name, --component K or --direction FILE")
+
+        with self.session() as session:
+            photo_ids, values, numeric_ids, numbers = self._labeled_values(session, name, index)
+        coords = index.coords[index.rows_of(photo_ids)]  # [k, K]
+        direction = engine.direction_from_examples(coords, values, index.basis)
+
+        calibration = loo_error = None
+        if len(numeric_ids) >= 2 and len(set(numbers.tolist())) >= 2:
+            scores = engine.score_coords(index.coords[index.rows_of(numeric_ids)], engine.direction_coords(index.basis, direction))
+            calibration = engine.fit_calibration(scores, numbers)
+            if len(numeric_ids) >= 3:
+                loo_error = engine.leave_one_out(index.coords[index.rows_of(numeric_ids)], numbers, index.basis)
+        return direction, calibration, loo_error, len(photo_ids)
+
+    def sort(
+        self,
+        name: str | None = None,
+        *,
+        component: int | None = None,
+        direction_file: Path | None = None,
+        reverse: bool = False,
+    ) -> SortResult:
+        """Sort every present photo by an attribute; photos without a face come last."""
+        index = self.latent_index()
+        direction, calibration, loo_error, num_labels = self.direction_for(name, component, direction_file)
+        scores = engine.score_coords(index.coords, engine.direction_coords(index.basis, direction))  # [N]
+        order = engine.rank(scores, reverse=reverse)
+
+        with self.session() as session:
+            paths = dict(session.execute(
+                select(File.photo_id, func.min(File.path)).where(File.missing.is_(False)).group_by(File.photo_id)
+            ).all())
+            statuses = dict(session.execute(
+                select(PhotoStatus.photo_id, PhotoStatus.status).where(PhotoStatus.pack_id == self.pack_id)
+            ).all())
+
+        rows: list[SortRow] = []
+        for row in order:
+            photo_id = int(index.photo_ids[row])
+            if photo_id not in paths:
+                continue  # indexed earlier, its file is missing now
+            score = float(scores[row])
+            value = float(calibration.predict(np.array([score]))[0]) if calibration else None
+            rows.append(SortRow(len(rows) + 1, photo_id, paths[photo_id], score, value, "done"))
+
+        listed = {row.photo_id for row in rows}
+        for photo_id, path in sorted(paths.items(), key=lambda item: item[1]):
+            if photo_id not in listed:
+                rows.append(SortRow(None, photo_id, path, None, None, statuses.get(photo_id, "pending")))
+        return SortResult(rows, direction, num_labels, calibration, loo_error)
+
+    def predict(self, name: str, images: list[Path]) -> list[Prediction]:
+        """Predict an attribute's value for images (indexing them on the fly)."""
+        predictions = []
+        with self.session() as session:
+            indexed = [(image, *self.ensure_indexed(session, image)) for image in images]
+        direction, calibration, _, _ = self.direction_for(name)
+        index = self.latent_index()
+        direction_coords = engine.direction_coords(index.basis, direction)
+
+        for image, photo_id, status in indexed:
+            if photo_id not in index:
+                predictions.append(Prediction(image, None, None, status))
+                continue
+            score = float(engine.score_coords(index.coords[index.rows_of([photo_id])], direction_coords)[0])
+            value = float(calibration.predict(np.array([score]))[0]) if calibration else None
+            predictions.append(Prediction(image, score, value, status))
+        return predictions

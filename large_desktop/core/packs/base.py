@@ -1,0 +1,207 @@
+"""The pack interface: manifest, checksummed weight files, safe loading.
+
+A pack turns aligned crops into latents of shape (L, D). A GAN pack inverts a
+face into a generator's latent space and may carry the generator; an
+embedding pack maps a crop to a pretrained network's features and has none.
+The indexer, the cache and the engine only see the manifest and `encode`.
+"""
+
+import hashlib
+import json
+import logging
+import pickle
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from large_desktop.core.errors import CheckpointError
+
+logger = logging.getLogger(__name__)
+
+PACK_KINDS = ("gan", "embedding")
+
+
+@dataclass(frozen=True)
+class WeightFile:
+    """One weight file of a pack with the size and SHA-256 it must have."""
+
+    role: str
+    file: str
+    size: int
+    sha256: str
+    package: str | None = None  # Python package whose folder holds the file, if any
+
+
+@dataclass(frozen=True)
+class PackManifest:
+    """Everything a pack declares about itself (the JSON file in resources/packs)."""
+
+    id: str
+    name: str
+    kind: str  # "gan" or "embedding"
+    domain: str  # "face" or "photo"
+    version: str
+    license: str
+    latent_shape: tuple[int, int]  # (L, D)
+    input: dict[str, Any]
+    alignment: str
+    weights: tuple[WeightFile, ...]
+    generator: dict[str, Any] | None = None
+    directions: tuple[dict[str, Any], ...] = ()
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_file(cls, path: Path) -> "PackManifest":
+        """Read and validate a manifest; errors name the file and the field."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CheckpointError(f"pack manifest {path} cannot be read ({exc}); reinstall the pack") from exc
+
+        try:
+            manifest = cls(
+                id=str(raw["id"]),
+                name=str(raw["name"]),
+                kind=str(raw["kind"]),
+                domain=str(raw["domain"]),
+                version=str(raw["version"]),
+                license=str(raw["license"]),
+                latent_shape=(int(raw["latent_shape"][0]), int(raw["latent_shape"][1])),
+                input=dict(raw["input"]),
+                alignment=str(raw["alignment"]),
+                weights=tuple(WeightFile(**entry) for entry in raw["weights"]),
+                generator=raw.get("generator"),
+                directions=tuple(raw.get("directions", ())),
+                sources=tuple(raw.get("sources", ())),
+            )
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise CheckpointError(f"pack manifest {path} is invalid: missing or malformed field {exc}") from exc
+
+        if manifest.kind not in PACK_KINDS:
+            raise CheckpointError(f"pack manifest {path}: kind {manifest.kind!r} is not one of {PACK_KINDS}")
+        return manifest
+
+    @property
+    def has_generator(self) -> bool:
+        return self.generator is not None
+
+
+def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
+    """Hash a file in chunks (weights are hundreds of MB)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_weight_file(path: Path, expected: WeightFile) -> None:
+    """Check a weight file's presence, size and SHA-256 against the manifest.
+
+    Raises:
+        CheckpointError: naming the file and what differs.
+    """
+    if not path.is_file():
+        raise CheckpointError(f"weight file {path} ({expected.role}) is missing; reinstall or re-download the pack")
+
+    size = path.stat().st_size
+    if size != expected.size:
+        raise CheckpointError(
+            f"weight file {path} has {size} bytes, the manifest expects {expected.size}; "
+            "the file is truncated or wrong, reinstall or re-download the pack"
+        )
+
+    actual = sha256_of(path)
+    if actual != expected.sha256:
+        raise CheckpointError(
+            f"weight file {path} has SHA-256 {actual}, the manifest expects {expected.sha256}; "
+            "the file was modified or corrupted, reinstall or re-download the pack"
+        )
+    logger.debug("verified weight file %s (%s)", path, expected.role)
+
+
+def load_state_dict(path: Path) -> dict[str, Any]:
+    """Load tensors from a checkpoint without executing pickled code.
+
+    `.safetensors` files go through safetensors; anything else through
+    `torch.load(weights_only=True)`, which rejects every pickle global that
+    is not a tensor, a container or a primitive.
+
+    Raises:
+        CheckpointError: the file is missing, unreadable or would run code.
+    """
+    import torch
+    from safetensors.torch import load_file
+
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} not found; check the path")
+
+    try:
+        if path.suffix == ".safetensors":
+            return dict(load_file(str(path), device="cpu"))
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            f"refused to load {path}: it contains pickled objects other than tensors, which could run code; "
+            "use a checkpoint from a trusted source or convert it to safetensors"
+        ) from exc
+    except (OSError, RuntimeError, ValueError, EOFError) as exc:
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a PyTorch file ({exc}); re-download it") from exc
+
+    if not isinstance(state, dict):
+        raise CheckpointError(f"checkpoint {path} holds a {type(state).__name__}, not a dict of tensors")
+    return state
+
+
+def check_state_dict(state: dict[str, Any], expected: dict[str, tuple[int, ...]], path: Path) -> None:
+    """Compare a state dict's keys and shapes with the expected ones.
+
+    Raises:
+        CheckpointError: naming the first missing, unexpected or misshapen key.
+    """
+    for key, shape in expected.items():
+        if key not in state:
+            raise CheckpointError(f"checkpoint {path} lacks key {key!r}; it is not a checkpoint of this pack")
+        actual = tuple(state[key].shape)
+        if actual != tuple(shape):
+            raise CheckpointError(f"checkpoint {path}: key {key!r} has shape {actual}, expected {tuple(shape)}")
+
+    unexpected = sorted(set(state) - set(expected))
+    if unexpected:
+        raise CheckpointError(f"checkpoint {path} has unexpected key {unexpected[0]!r}; it is not a checkpoint of this pack")
+
+
+class Pack(ABC):
+    """A loaded pack: turns aligned crops into latents.
+
+    Subclasses load their weights in `__init__` (after verifying them) and
+    implement `encode`. `encode` is called from one worker thread.
+    """
+
+    def __init__(self, manifest: PackManifest) -> None:
+        self.manifest = manifest
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+    @property
+    def latent_shape(self) -> tuple[int, int]:
+        return self.manifest.latent_shape
+
+    @property
+    def alignment(self) -> str:
+        return self.manifest.alignment
+
+    @abstractmethod
+    def encode(self, crops: list[np.ndarray]) -> np.ndarray:
+        """Encode aligned crops ([S, S, 3] uint8 each) into latents [N, L, D] float32."""
+
+    def check_latents(self, latents: np.ndarray, count: int) -> np.ndarray:
+        """Assert the encoder's output shape at the pack boundary."""
+        expected = (count, *self.latent_shape)
+        assert latents.shape == expected, f"{self.id}: latents {latents.shape}, expected {expected}"
+        return np.ascontiguousarray(latents, dtype=np.float32)

@@ -1,0 +1,177 @@
+import csv
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from large_desktop.cli import main
+
+
+def cli(*args, db):
+    return main([*map(str, args), "--db", str(db), "-q"])
+
+
+def labels(dev_faces):
+    with (dev_faces / "labels.csv").open() as handle:
+        return {row["file"]: int(row["age"]) for row in csv.DictReader(handle)}
+
+
+def test_sort_lists_every_dev_photo(dev_library, dev_faces, tmp_path, capsys):
+    db = dev_library.db_path
+    ages = labels(dev_faces)
+    young = min(ages, key=ages.get)
+    old = max(ages, key=ages.get)
+    out = tmp_path / "out.csv"
+
+    assert cli("attribute", "create", "age", db=db) == 0
+    assert cli("label", "age", dev_faces / young, 5, db=db) == 0
+    assert cli("label", "age", dev_faces / old, 80, db=db) == 0
+    assert cli("sort", "age", "--csv", out, "--contact-sheet", tmp_path / "sheet.jpg", db=db) == 0
+
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 200
+    assert set(rows[0]) >= {"rank", "path", "score", "value"}
+    scored = [row for row in rows if row["score"]]
+    assert len(scored) >= 195
+    assert all(row["value"] for row in scored)
+    assert all(not row["score"] for row in rows[len(scored):])
+    assert (tmp_path / "sheet.jpg").stat().st_size > 10_000
+
+
+def test_two_labels_sort_by_age(dev_library, dev_faces, tmp_path):
+    db = dev_library.db_path
+    ages = labels(dev_faces)
+    out = tmp_path / "out.csv"
+    cli("attribute", "create", "age", db=db)
+    cli("label", "age", dev_faces / "d0002.jpg", ages["d0002.jpg"], db=db)
+    cli("label", "age", dev_faces / "d0003.jpg", ages["d0003.jpg"], db=db)
+    cli("sort", "age", "--csv", out, db=db)
+
+    with out.open() as handle:
+        rows = [row for row in csv.DictReader(handle) if row["score"]]
+    predicted = np.array([float(row["value"]) for row in rows])
+    truth = np.array([ages[os.path.basename(row["path"])] for row in rows])
+    rank_correlation = np.corrcoef(np.argsort(np.argsort(predicted)), np.argsort(np.argsort(truth)))[0, 1]
+    # Two labeled faces order the other 195 by age well above chance.
+    assert rank_correlation > 0.3
+
+
+def test_label_outside_library_indexed(dev_library, sample_photo, capsys):
+    db = dev_library.db_path
+    cli("attribute", "create", "age", db=db)
+
+    assert cli("label", "age", sample_photo("grace_hopper"), "high", db=db) == 0
+    assert cli("label", "age", sample_photo("coffee"), "low", db=db) == 0
+
+    assert "no face was found" in capsys.readouterr().err
+
+
+def test_predict_prints_values(dev_library, dev_faces, sample_photo, capsys):
+    db = dev_library.db_path
+    cli("attribute", "create", "age", db=db)
+    cli("label", "age", dev_faces / "d0002.jpg", 17, db=db)
+    cli("label", "age", dev_faces / "d0003.jpg", 65, db=db)
+    capsys.readouterr()
+
+    assert cli("predict", "age", sample_photo("grace_hopper"), sample_photo("chelsea"), db=db) == 0
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    assert float(lines[0].split("\t")[1]) > 0
+    assert "no face" in lines[1]
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("label", "nope", "x.jpg", "low"), "no attribute named 'nope'"),
+        (("attribute", "delete", "nope"), "no attribute named 'nope'"),
+        (("sort", "age"), "label at least one photo 'low' and one 'high'"),
+        (("label", "age", "missing.jpg", "low"), "missing.jpg"),
+        (("label", "age", "missing.jpg", "older"), "label value 'older' is not a number"),
+        (("sort", "--component", "999"), "component 999 does not exist"),
+        (("index", "--pack", "no-such-pack", "."), "unknown pack 'no-such-pack'"),
+    ],
+)
+def test_user_errors_one_line(dev_library, capsys, args, fragment):
+    cli("attribute", "create", "age", db=dev_library.db_path)
+    capsys.readouterr()
+
+    status = cli(*args, db=dev_library.db_path)
+
+    error = capsys.readouterr().err.strip()
+    assert status == 2
+    assert fragment in error
+    assert len(error.splitlines()) == 1
+    assert "Traceback" not in error
+
+
+def test_direction_file_wrong_shape(dev_library, tmp_path, capsys):
+    path = tmp_path / "age.npy"
+    np.save(path, np.ones((5, 7), dtype=np.float32))
+
+    status = cli("sort", "--direction", path, db=dev_library.db_path)
+
+    assert status == 2
+    assert "age.npy" in capsys.readouterr().err
+
+
+def test_direction_pickle_never_runs(dev_library, tmp_path, capsys):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    payload = (
+        "import os, pickle\n"
+        "class Evil:\n"
+        f"    def __reduce__(self): return (os.system, ('touch {marker}',))\n"
+        f"open({str(path)!r}, 'wb').write(pickle.dumps(Evil()))\n"
+    )
+    subprocess.run([sys.executable, "-c", payload], check=True)
+
+    status = cli("sort", "--direction", path, db=dev_library.db_path)
+
+    assert status == 2
+    assert "evil.pt" in capsys.readouterr().err
+    assert not marker.exists()
+
+
+@pytest.mark.slow
+def test_sigkill_mid_index_loses_nothing(tmp_path, dev_faces):
+    db = tmp_path / "lib.sqlite"
+    command = [sys.executable, "-m", "large_desktop.cli", "index", str(dev_faces), "--db", str(db), "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    deadline = time.monotonic() + 120
+    committed = 0
+    while committed < 32 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(db, timeout=5) as connection:
+                committed = connection.execute("SELECT count(*) FROM photo_status").fetchone()[0]
+        except sqlite3.OperationalError:
+            committed = 0  # the table is not created yet
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        survived = connection.execute("SELECT count(*) FROM photo_status").fetchone()[0]
+    assert 32 <= survived < 200
+
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"indexed {200 - survived} of {200 - survived} pending photos" in resumed.stdout
+
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM photo_status").fetchone()[0] == 200
+        orphans = connection.execute("SELECT count(*) FROM items WHERE id NOT IN (SELECT item_id FROM latents)").fetchone()[0]
+        assert orphans == 0
+        done = connection.execute("SELECT count(*) FROM photo_status WHERE status = 'done'").fetchone()[0]
+        largest = connection.execute("SELECT count(*) FROM items WHERE face_index = 0").fetchone()[0]
+        assert done == largest
