@@ -32,9 +32,10 @@ LANDMARKS_FILE = "shape_predictor_68_face_landmarks.dat"
 CNN_DETECTOR_FILE = "mmod_human_face_detector.dat"
 
 # The HOG detector misses some small, tightly cropped faces that dlib's CNN
-# (MMOD) detector finds. The CNN costs about 0.7 s per 400×400 image on two
-# CPU cores, so it only runs as a fallback on images at most this large.
-CNN_FALLBACK_MAX_PIXELS = 640 * 640
+# (MMOD) detector finds. The CNN costs about 0.7 s per 400×400 input on two
+# CPU cores and about 1 s per 512×512 (measured here), so it only runs as a
+# fallback, and only while its input, after upsampling, stays this small.
+CNN_FALLBACK_MAX_PIXELS = 512 * 512
 
 RECIPES = ("dlib_chip_150", "ffhq_256")
 
@@ -91,6 +92,13 @@ class FaceDetector:
     def _cnn(self) -> "dlib.cnn_face_detection_model_v1":
         return dlib.cnn_face_detection_model_v1(str(self._require(CNN_DETECTOR_FILE)))
 
+    def _cnn_upsample(self, num_pixels: int) -> int | None:
+        """Return the largest upsampling that keeps the CNN input small, or None."""
+        for upsample in range(self.upsample, -1, -1):
+            if num_pixels * 4**upsample <= CNN_FALLBACK_MAX_PIXELS:
+                return upsample
+        return None
+
     def detect(self, pixels: np.ndarray) -> list[Face]:
         """Detect every face in an RGB image, largest first.
 
@@ -101,8 +109,9 @@ class FaceDetector:
 
         rects, scores, _ = self._hog.run(pixels, self.upsample, 0.0)
         confidences = list(scores)
-        if not rects and pixels.shape[0] * pixels.shape[1] <= CNN_FALLBACK_MAX_PIXELS:
-            detections = self._cnn(pixels, self.upsample)
+        upsample = self._cnn_upsample(pixels.shape[0] * pixels.shape[1])
+        if not rects and upsample is not None:
+            detections = self._cnn(pixels, upsample)
             rects = [d.rect for d in detections]
             confidences = [d.confidence for d in detections]
 

@@ -1,0 +1,292 @@
+"""Tests for directions from examples, principal axes and direction files."""
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from large_desktop.core.engine import (
+    SOURCE_EXAMPLES,
+    SOURCE_FILE,
+    SOURCE_PRINCIPAL,
+    PrincipalBasis,
+    direction_coords,
+    direction_from_examples,
+    load_direction_file,
+    principal_direction,
+    score_coords,
+    spearman,
+)
+from large_desktop.core.errors import CheckpointError, UserInputError
+
+LATENT_SHAPE = (2, 32)
+
+
+def make_library(seed: int, num_items: int = 2000, attribute_std: float = 3.0):
+    """Synthetic latents: one planted linear attribute plus 40 identity factors and small noise.
+
+    Returns (latents [N, 2, 32] float32, attribute [N], planted unit direction [2, 32]).
+    """
+    rng = np.random.default_rng(seed)
+    size = LATENT_SHAPE[0] * LATENT_SHAPE[1]
+    axes = np.linalg.qr(rng.standard_normal((size, 41)))[0].T  # [41, 64] orthonormal
+    planted, identity_axes = axes[0], axes[1:]
+
+    attribute = rng.standard_normal(num_items)
+    identity = rng.standard_normal((num_items, 40)) @ identity_axes  # unit variance per identity axis
+    noise = 0.05 * rng.standard_normal((num_items, size))
+    flat = attribute_std * attribute[:, None] * planted + identity + noise + 0.5
+    return flat.reshape(num_items, *LATENT_SHAPE).astype(np.float32), attribute, planted.reshape(LATENT_SHAPE)
+
+
+@pytest.fixture(scope="module")
+def library():
+    latents, attribute, planted = make_library(seed=1)
+    basis = PrincipalBasis.fit(latents)
+    return basis, basis.project(latents), attribute, planted
+
+
+# ----------------------------------------------------------------------
+# direction_from_examples
+
+
+def test_two_examples_recover_attribute(library):
+    basis, coords, attribute, planted = library
+    # A user picks a clearly low and a clearly high example: the extremes of 50 items.
+    labeled = np.array([np.argmin(attribute[:50]), np.argmax(attribute[:50])])
+
+    direction = direction_from_examples(coords[labeled], attribute[labeled], basis)
+    scores = score_coords(coords, direction_coords(basis, direction))
+
+    assert spearman(scores, attribute) > 0.95
+    assert abs(np.sum(direction.vector * planted)) > 0.9
+    assert direction.estimator == "difference of 2 examples in top 4 principal components"
+    assert direction.source == SOURCE_EXAMPLES
+    assert np.linalg.norm(direction.vector) == pytest.approx(1.0)
+
+
+def test_subspace_beats_full_space_for_two_examples(library):
+    basis, coords, attribute, _ = library
+    rng = np.random.default_rng(7)
+    default_rhos, full_rhos = [], []
+
+    for _ in range(20):
+        labeled = rng.choice(len(attribute), 2, replace=False)
+        for n_components, rhos in ((None, default_rhos), (basis.num_components, full_rhos)):
+            direction = direction_from_examples(coords[labeled], attribute[labeled], basis, n_components)
+            rhos.append(spearman(score_coords(coords, direction_coords(basis, direction)), attribute))
+
+    assert np.mean(default_rhos) > np.mean(full_rhos) + 0.1
+
+
+def test_many_examples_use_ridge(library):
+    basis, coords, attribute, _ = library
+    labeled = np.arange(20)
+
+    direction = direction_from_examples(coords[labeled], attribute[labeled], basis)
+    scores = score_coords(coords, direction_coords(basis, direction))
+
+    assert direction.estimator == "ridge regression on 20 examples in top 20 principal components"
+    assert spearman(scores, attribute) > 0.95
+
+
+def test_direction_follows_higher_values(library):
+    basis, coords, attribute, _ = library
+    labeled = np.arange(5)
+
+    upward = direction_from_examples(coords[labeled], attribute[labeled], basis)
+    downward = direction_from_examples(coords[labeled], -attribute[labeled], basis)
+    scores = score_coords(coords[labeled], direction_coords(basis, upward))
+
+    np.testing.assert_allclose(downward.vector, -upward.vector, atol=1e-12)
+    assert np.corrcoef(scores, attribute[labeled])[0, 1] > 0
+
+
+def test_minimum_norm_fit_without_ridge(library):
+    basis, coords, attribute, _ = library
+    labeled = np.arange(6)
+
+    direction = direction_from_examples(coords[labeled], attribute[labeled], basis, n_components=10, ridge=0.0)
+    scores = score_coords(coords[labeled], direction_coords(basis, direction)).astype(np.float64)
+
+    # An exact fit in 10 dimensions through 6 points: scores are an affine map of the values.
+    residual = np.polynomial.polynomial.polyfit(attribute[labeled], scores, 1, full=True)[1][0]
+    assert residual < 1e-8
+
+
+def test_examples_reject_one_label(library):
+    basis, coords, _, _ = library
+    with pytest.raises(UserInputError, match="at least 2 labeled items, got 1"):
+        direction_from_examples(coords[:1], np.array([3.0]), basis)
+
+
+def test_examples_reject_equal_values(library):
+    basis, coords, _, _ = library
+    with pytest.raises(UserInputError, match="all 3 labels have the same value 7"):
+        direction_from_examples(coords[:3], np.array([7.0, 7.0, 7.0]), basis)
+
+
+def test_examples_reject_component_count(library):
+    basis, coords, attribute, _ = library
+    with pytest.raises(UserInputError, match="n_components=65 is out of range"):
+        direction_from_examples(coords[:2], attribute[:2], basis, n_components=65)
+
+
+def test_examples_reject_identical_items(library):
+    basis, coords, _, _ = library
+    same = np.repeat(coords[:1], 2, axis=0)
+    with pytest.raises(UserInputError, match="identical in the top 4 principal components"):
+        direction_from_examples(same, np.array([1.0, 2.0]), basis)
+
+
+# ----------------------------------------------------------------------
+# principal_direction
+
+
+def test_principal_direction_is_component(library):
+    basis, coords, _, _ = library
+
+    direction = principal_direction(basis, 2)
+
+    assert direction.estimator == "principal component 3"
+    assert direction.source == SOURCE_PRINCIPAL
+    np.testing.assert_allclose(direction.vector.ravel(), basis.components[2])
+    np.testing.assert_allclose(score_coords(coords, direction_coords(basis, direction)), coords[:, 2], atol=1e-5)
+
+
+def test_principal_direction_flips(library):
+    basis, _, _, _ = library
+    direction = principal_direction(basis, 0)
+    np.testing.assert_array_equal(direction.flipped().vector, -direction.vector)
+
+
+def test_principal_direction_rejects_index(library):
+    basis, _, _, _ = library
+    with pytest.raises(UserInputError, match="principal component 65 does not exist"):
+        principal_direction(basis, 64)
+
+
+# ----------------------------------------------------------------------
+# load_direction_file
+
+W_PLUS = (18, 512)
+
+
+@pytest.mark.parametrize("shape", [(512,), (1, 512), (18, 512), (1, 18, 512)])
+@pytest.mark.parametrize("suffix", [".npy", ".pt"])
+def test_direction_file_shapes_accepted(tmp_path, shape, suffix):
+    rng = np.random.default_rng(0)
+    array = rng.standard_normal(shape).astype(np.float32)
+    path = tmp_path / f"age{suffix}"
+    if suffix == ".npy":
+        np.save(path, array)
+    else:
+        torch.save(torch.from_numpy(array), path)
+
+    direction = load_direction_file(path, W_PLUS)
+
+    assert direction.vector.shape == W_PLUS
+    assert np.linalg.norm(direction.vector) == pytest.approx(1.0)
+    assert direction.estimator == f"imported file age{suffix}"
+    assert direction.source == SOURCE_FILE
+    rows = array.reshape(-1, 512)
+    expected = np.tile(rows, (18 // len(rows), 1))
+    np.testing.assert_allclose(direction.vector, expected / np.linalg.norm(expected), rtol=1e-6)
+
+
+def test_direction_file_broadcasts_w_row(tmp_path):
+    path = tmp_path / "smile.npy"
+    np.save(path, np.ones((1, 512), dtype=np.float32))
+
+    direction = load_direction_file(path, W_PLUS)
+
+    np.testing.assert_allclose(direction.vector, np.full(W_PLUS, 1.0 / np.sqrt(18 * 512)))
+
+
+def test_direction_file_dict_with_one_tensor(tmp_path):
+    path = tmp_path / "pose.pth"
+    torch.save({"direction": torch.ones(18, 512), "name": "pose"}, path)
+    assert load_direction_file(path, W_PLUS).vector.shape == W_PLUS
+
+
+def test_direction_file_rejects_two_tensors(tmp_path):
+    path = tmp_path / "two.pt"
+    torch.save({"a": torch.ones(512), "b": torch.ones(512)}, path)
+    with pytest.raises(CheckpointError, match="dict with 2 tensors"):
+        load_direction_file(path, W_PLUS)
+
+
+def test_direction_file_rejects_shape(tmp_path):
+    path = tmp_path / "odd.npy"
+    np.save(path, np.ones((5, 7), dtype=np.float32))
+    with pytest.raises(CheckpointError, match=r"odd\.npy has shape \(5, 7\); expected one of .*\(18, 512\)"):
+        load_direction_file(path, W_PLUS)
+
+
+class _CreatesMarker:
+    """Unpickling this object opens (creates) the marker file: a stand-in for arbitrary code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_code_payload_is_live(tmp_path):
+    # Proves the payload used below would run under a plain unpickler.
+    marker = tmp_path / "ran"
+    pickle.loads(pickle.dumps(_CreatesMarker(marker))).close()
+    assert marker.exists()
+
+
+def test_direction_file_rejects_pickled_code_pt(tmp_path):
+    marker = tmp_path / "ran"
+    path = tmp_path / "evil.pt"
+    torch.save(_CreatesMarker(marker), path)
+
+    with pytest.raises(CheckpointError, match="rejected because loading it would run code"):
+        load_direction_file(path, W_PLUS)
+    assert not marker.exists()
+
+
+def test_direction_file_rejects_object_npy(tmp_path):
+    marker = tmp_path / "ran"
+    path = tmp_path / "evil.npy"
+    np.save(path, np.array([_CreatesMarker(marker)], dtype=object), allow_pickle=True)
+
+    with pytest.raises(CheckpointError, match="not a plain numeric .npy array"):
+        load_direction_file(path, W_PLUS)
+    assert not marker.exists()
+
+
+def test_direction_file_missing(tmp_path):
+    with pytest.raises(CheckpointError, match="direction file not found"):
+        load_direction_file(tmp_path / "absent.npy", W_PLUS)
+
+
+def test_direction_file_corrupt(tmp_path):
+    path = tmp_path / "broken.pt"
+    path.write_bytes(b"not a zip or a pickle")
+    with pytest.raises(CheckpointError, match="broken.pt"):
+        load_direction_file(path, W_PLUS)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [(np.zeros(512), "all zeros"), (np.full(512, np.nan), "NaN or infinite")],
+)
+def test_direction_file_rejects_values(tmp_path, values, message):
+    path = tmp_path / "bad.npy"
+    np.save(path, values)
+    with pytest.raises(CheckpointError, match=message):
+        load_direction_file(path, W_PLUS)
+
+
+def test_direction_file_rejects_suffix(tmp_path):
+    path = tmp_path / "age.txt"
+    path.write_text("0.1 0.2")
+    with pytest.raises(CheckpointError, match="unsupported type '.txt'"):
+        load_direction_file(path, W_PLUS)
