@@ -21,6 +21,7 @@ from large_desktop.core import engine
 from large_desktop.core.cache.schema import Attribute, File, Item, Label, Latent, PhotoStatus
 from large_desktop.core.cache.store import describe_sqlite_error, open_database
 from large_desktop.core.errors import DatabaseError, UserInputError
+from large_desktop.core.faces import FaceDetector
 from large_desktop.core.indexer import IndexProgress, encode_batch, ensure_pack_record, index_pending, write_results
 from large_desktop.core.packs import DEFAULT_PACK_ID, Pack, load_pack
 from large_desktop.core.scan import ScanProgress, add_single_file, scan_folder
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 LABEL_WORDS = ("low", "high")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LatentIndex:
     """The largest face's latent of every indexed photo, projected for fast scoring."""
 
@@ -39,12 +40,15 @@ class LatentIndex:
     basis: engine.PrincipalBasis
     coords: np.ndarray  # [N, K] float32
 
+    @cached_property
+    def _row_of(self) -> dict[int, int]:
+        return {int(photo_id): row for row, photo_id in enumerate(self.photo_ids)}
+
     def rows_of(self, photo_ids: list[int]) -> np.ndarray:
-        lookup = {int(pid): row for row, pid in enumerate(self.photo_ids)}
-        return np.array([lookup[pid] for pid in photo_ids], dtype=np.int64)
+        return np.array([self._row_of[photo_id] for photo_id in photo_ids], dtype=np.int64)
 
     def __contains__(self, photo_id: int) -> bool:
-        return bool(np.any(self.photo_ids == photo_id))
+        return photo_id in self._row_of
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,10 @@ class Library:
     @cached_property
     def pack(self) -> Pack:
         return load_pack(self.pack_id)
+
+    @cached_property
+    def detector(self) -> FaceDetector | None:
+        return FaceDetector() if self.pack.manifest.domain == "face" else None
 
     def session(self) -> Session:
         return self._sessions()
@@ -169,9 +177,7 @@ class Library:
         status = session.get(PhotoStatus, (photo_id, self.pack_id))
         if status is None:
             ensure_pack_record(session, self.pack)
-            from large_desktop.core.faces import FaceDetector
-
-            results = encode_batch([(photo_id, Path(file_row.path))], self.pack, FaceDetector())
+            results = encode_batch([(photo_id, Path(file_row.path))], self.pack, self.detector)
             write_results(session, self.pack, results)
             self._index = None
             status = session.get(PhotoStatus, (photo_id, self.pack_id))
