@@ -175,3 +175,30 @@ def test_sigkill_mid_index_loses_nothing(tmp_path, dev_faces):
         done = connection.execute("SELECT count(*) FROM photo_status WHERE status = 'done'").fetchone()[0]
         largest = connection.execute("SELECT count(*) FROM items WHERE face_index = 0").fetchone()[0]
         assert done == largest
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_after_batch(tmp_path, dev_faces):
+    db = tmp_path / "lib.sqlite"
+    command = [sys.executable, "-m", "large_desktop.cli", "index", str(dev_faces), "--db", str(db), "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    deadline = time.monotonic() + 120
+    committed = 0
+    while committed < 16 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(db, timeout=5) as connection:
+                committed = connection.execute("SELECT count(*) FROM photo_status").fetchone()[0]
+        except sqlite3.OperationalError:
+            committed = 0
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+
+    assert process.returncode == 130
+    assert "run the same command again to resume" in stderr
+    assert "Traceback" not in stderr
+    with sqlite3.connect(db) as connection:
+        stored = connection.execute("SELECT count(*) FROM photo_status").fetchone()[0]
+    assert stored % 16 == 0
+    assert 16 <= stored < 200

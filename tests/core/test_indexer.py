@@ -131,3 +131,20 @@ def test_full_database_keeps_earlier_batches(tmp_path, dev_faces):
     with library.session() as session:
         stored = session.scalar(select(func.count()).select_from(Latent))
     assert stored >= 16
+
+
+def test_several_faces_largest_first(tmp_path, sample_photo):
+    folder = tmp_path / "group"
+    folder.mkdir()
+    shutil.copyfile(sample_photo("astronaut"), folder / "astronaut.png")
+    library = Library(tmp_path / "lib.sqlite")
+    run_all(library.scan([folder]))
+
+    run_all(library.index())
+
+    with library.session() as session:
+        items = session.scalars(select(Item).order_by(Item.face_index)).all()
+    areas = [(item.right - item.left) * (item.bottom - item.top) for item in items]
+    assert len(items) >= 2
+    assert areas == sorted(areas, reverse=True)
+    assert items[0].top < 100  # Eileen Collins' face, near the top of the photo
