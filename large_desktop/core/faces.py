@@ -10,7 +10,10 @@ An alignment recipe turns one detected face into the crop a pack encodes:
 - ``dlib_chip_150``: dlib's own 150×150 face chip (padding 0.25), which the
   dlib ResNet face descriptor was trained on;
 - ``ffhq_256``: the FFHQ oriented quad from eye centres and mouth corners,
-  used by the StyleGAN2 encoders (e4e, pSp) at 256×256.
+  used by the StyleGAN2 encoders (e4e, pSp) at 256×256;
+- ``dcgan_64``: the tight 64×64 crop the DCGAN face generator makes, with an
+  alpha channel that marks which pixels came from the photo (255) and which
+  are padding (0), so an inversion loss can ignore the padding.
 """
 
 import importlib.util
@@ -37,7 +40,17 @@ CNN_DETECTOR_FILE = "mmod_human_face_detector.dat"
 # fallback, and only while its input, after upsampling, stays this small.
 CNN_FALLBACK_MAX_PIXELS = 512 * 512
 
-RECIPES = ("dlib_chip_150", "ffhq_256")
+# Smaller images cannot hold a face dlib detects (its HOG window is 80×80
+# before upsampling), and tiny ones crash it.
+MIN_IMAGE_SIDE = 32
+
+RECIPES = ("dlib_chip_150", "ffhq_256", "dcgan_64")
+
+# Where the DCGAN generator puts the eye centres and the mouth midpoint in its
+# 64×64 samples (measured on the mean of its samples); the chin is at the
+# bottom edge.
+DCGAN_TARGETS = np.array([(22.0, 30.0), (42.0, 30.0), (32.0, 53.0)])  # left eye, right eye, mouth [3, 2]
+SUPERSAMPLE = 4  # warp at 4× and downscale, so the small crop is antialiased
 
 
 def models_folder() -> Path:
@@ -106,6 +119,10 @@ class FaceDetector:
             pixels: [H, W, 3] uint8 RGB.
         """
         assert pixels.ndim == 3 and pixels.shape[2] == 3 and pixels.dtype == np.uint8, pixels.shape
+        if min(pixels.shape[:2]) < MIN_IMAGE_SIDE:
+            # dlib's detectors raise or corrupt memory on images a few pixels
+            # wide (seen with 1×1, 3×100 and 2048×2 images in dlib 20.0.1).
+            return []
 
         rects, scores, _ = self._hog.run(pixels, self.upsample, 0.0)
         confidences = list(scores)
@@ -136,6 +153,8 @@ def align(pixels: np.ndarray, face: Face, recipe: str) -> np.ndarray:
         return _dlib_chip(pixels, face, size=150, padding=0.25)
     if recipe == "ffhq_256":
         return ffhq_align(pixels, face.landmarks, output_size=256)
+    if recipe == "dcgan_64":
+        return similarity_align(pixels, face.landmarks, DCGAN_TARGETS, output_size=64)
     raise UserInputError(f"unknown alignment recipe {recipe!r}; known recipes: {', '.join(RECIPES)}")
 
 
@@ -198,3 +217,46 @@ def ffhq_align(pixels: np.ndarray, landmarks: np.ndarray, output_size: int = 256
     if transform_size != output_size:
         warped = warped.resize((output_size, output_size), Image.Resampling.LANCZOS)
     return np.asarray(warped, dtype=np.uint8)
+
+
+def eye_mouth_points(landmarks: np.ndarray) -> np.ndarray:
+    """Left eye centre, right eye centre and mouth midpoint from 68 landmarks [3, 2]."""
+    return np.stack([
+        landmarks[36:42].mean(axis=0),
+        landmarks[42:48].mean(axis=0),
+        (landmarks[48] + landmarks[54]) / 2,
+    ]).astype(np.float64)
+
+
+def similarity_align(pixels: np.ndarray, landmarks: np.ndarray, targets: np.ndarray, output_size: int) -> np.ndarray:
+    """Warp the face so its eyes and mouth land on target points; return RGBA.
+
+    The similarity transform (rotation, uniform scale, shift) is the least
+    squares fit of the three points. Alpha is 255 where the output pixel came
+    from inside the photo and 0 where it fell outside.
+
+    Returns:
+        [output_size, output_size, 4] uint8.
+    """
+    source = eye_mouth_points(landmarks)  # [3, 2]
+    target = targets * SUPERSAMPLE + (SUPERSAMPLE - 1) / 2  # pixel centres at the large size
+
+    # Solve x_src = a·x − b·y + tx, y_src = b·x + a·y + ty (output → photo).
+    rows = []
+    for (x, y), (u, v) in zip(target, source):
+        rows.append(([x, -y, 1, 0], u))
+        rows.append(([y, x, 0, 1], v))
+    matrix = np.array([row for row, _ in rows])
+    values = np.array([value for _, value in rows])
+    a, b, tx, ty = np.linalg.lstsq(matrix, values, rcond=None)[0]
+
+    size = output_size * SUPERSAMPLE
+    coefficients = (a, -b, tx, b, a, ty)
+    height, width = pixels.shape[:2]
+    rgba = np.dstack([pixels, np.full((height, width), 255, dtype=np.uint8)])
+    warped = Image.fromarray(rgba, "RGBA").transform(
+        (size, size), Image.Transform.AFFINE, coefficients, Image.Resampling.BILINEAR, fillcolor=(0, 0, 0, 0)
+    )
+    small = np.asarray(warped.resize((output_size, output_size), Image.Resampling.BOX), dtype=np.uint8).copy()
+    small[..., 3] = np.where(small[..., 3] >= 128, 255, 0)  # a pixel is padding when most of it was
+    return small

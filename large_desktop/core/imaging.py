@@ -359,3 +359,23 @@ def _corrupt_data_error(path: Path, exc: Exception) -> ImageDecodeError:
         f"Cannot decode {path}: the file is truncated or corrupt ({exc}). "
         "Re-copy it from the original source."
     )
+
+
+def center_square(pixels: np.ndarray, size: int) -> np.ndarray:
+    """Resize the short side to size·8/7 and cut the central size×size square.
+
+    This is the usual ImageNet evaluation crop (256 → 224) for packs that
+    encode the whole photo.
+
+    Returns:
+        [size, size, 3] uint8.
+    """
+    height, width = pixels.shape[:2]
+    short = round(size * 8 / 7)
+    scale = short / min(height, width)
+    resized_width, resized_height = max(size, round(width * scale)), max(size, round(height * scale))
+    resized = np.asarray(Image.fromarray(pixels).resize((resized_width, resized_height), Image.Resampling.BILINEAR))
+
+    top = (resized_height - size) // 2
+    left = (resized_width - size) // 2
+    return np.ascontiguousarray(resized[top:top + size, left:left + size])

@@ -21,7 +21,7 @@ from large_desktop.core.cache.schema import File, Item, Latent, PackRecord, Phot
 from large_desktop.core.cache.store import describe_sqlite_error
 from large_desktop.core.errors import DatabaseError, ImageDecodeError
 from large_desktop.core.faces import FaceDetector, align
-from large_desktop.core.imaging import ImageMissingError, decode_image
+from large_desktop.core.imaging import ImageMissingError, center_square, decode_image
 from large_desktop.core.packs.base import Pack
 
 logger = logging.getLogger(__name__)
@@ -85,10 +85,19 @@ def encode_batch(jobs: list[tuple[int, Path]], pack: Pack, detector: FaceDetecto
         result = PhotoResult(photo_id, path, "done", size=decoded.original_size)
         results.append(result)
         if detector is None:
-            # TODO: whole-photo packs need a resize recipe here; none ships yet.
-            raise NotImplementedError(f"pack {pack.id} declares no face alignment")
+            # A whole-photo pack encodes one item per photo: the central square.
+            crops.append(center_square(decoded.pixels, int(pack.manifest.input["size"])))
+            width, height = decoded.original_size
+            owners.append((result, (0, 0, width, height), 1.0))
+            continue
 
-        faces = detector.detect(decoded.pixels)[:MAX_FACES_PER_PHOTO]
+        try:
+            faces = detector.detect(decoded.pixels)[:MAX_FACES_PER_PHOTO]
+        except RuntimeError as exc:
+            # dlib raises RuntimeError on inputs its detectors cannot handle.
+            logger.warning("face detection failed on photo %d at %s: %s", photo_id, path, exc)
+            result.status, result.error = "failed", f"face detection failed on {path}: {exc}"
+            continue
         if not faces:
             result.status = "no_face"
             continue

@@ -18,13 +18,20 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from large_desktop.core import engine
-from large_desktop.core.cache.schema import Attribute, File, Item, Label, Latent, PhotoStatus
+from large_desktop.core.cache.schema import Attribute, File, Item, Label, Latent, PackRecord, Photo, PhotoStatus
 from large_desktop.core.cache.store import describe_sqlite_error, open_database
 from large_desktop.core.errors import DatabaseError, UserInputError
 from large_desktop.core.faces import FaceDetector
-from large_desktop.core.indexer import IndexProgress, encode_batch, ensure_pack_record, index_pending, write_results
+from large_desktop.core.indexer import IndexProgress, PhotoResult, encode_batch, ensure_pack_record, index_pending, write_results
 from large_desktop.core.packs import DEFAULT_PACK_ID, Pack, load_pack
-from large_desktop.core.scan import ScanProgress, add_single_file, scan_folder
+from large_desktop.core.scan import (
+    ScanProgress,
+    add_single_file,
+    content_hash,
+    normalise_root,
+    refresh_loose_files,
+    scan_folder,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -99,11 +106,17 @@ def parse_label_value(text: str) -> tuple[str, float | None]:
 class Library:
     """A photo library in one SQLite file, indexed with one pack."""
 
-    def __init__(self, db_path: Path, pack_id: str = DEFAULT_PACK_ID) -> None:
+    def __init__(self, db_path: Path, pack_id: str | None = None) -> None:
         self.db_path = db_path.expanduser()
-        self.pack_id = pack_id
         self._sessions = open_database(self.db_path)
+        self.pack_id = pack_id or self._stored_pack_id()
         self._index: LatentIndex | None = None
+
+    def _stored_pack_id(self) -> str:
+        """Return the pack a library was indexed with when it is the only one, else the default."""
+        with self.session() as session:
+            stored = session.scalars(select(PackRecord.id)).all()
+        return stored[0] if len(stored) == 1 else DEFAULT_PACK_ID
 
     @cached_property
     def pack(self) -> Pack:
@@ -129,6 +142,7 @@ class Library:
                     yield from scan_folder(session, folder, stop)
                     if stop():
                         return
+                refresh_loose_files(session)
             except OperationalError as exc:
                 session.rollback()
                 raise self._write_failed(exc) from exc
@@ -169,21 +183,54 @@ class Library:
         logger.info("loaded %d latents of pack %s into memory (%d components)", len(rows), self.pack_id, basis.components.shape[0])
         return self._index
 
-    def ensure_indexed(self, session: Session, image: Path) -> tuple[int, str]:
-        """Register and index one image on the fly; return its photo id and status."""
-        file_row = add_single_file(session, image)
-        session.commit()
-        photo_id = file_row.photo_id
-        status = session.get(PhotoStatus, (photo_id, self.pack_id))
-        if status is None:
-            ensure_pack_record(session, self.pack)
-            results = encode_batch([(photo_id, Path(file_row.path))], self.pack, self.detector)
-            write_results(session, self.pack, results)
-            self._index = None
-            status = session.get(PhotoStatus, (photo_id, self.pack_id))
-            if status is None:
-                raise UserInputError(f"image {image} vanished while it was being indexed; check the path")
-        return photo_id, status.status
+    def encode_image(self, image: Path) -> PhotoResult:
+        """Decode and encode one image in memory, without touching the database.
+
+        Raises:
+            UserInputError: the path is not a readable file.
+        """
+        path = normalise_root(image)
+        if not path.is_file():
+            raise UserInputError(f"image {path} not found or not a file; check the path")
+        return encode_batch([(0, path)], self.pack, self.detector)[0]
+
+    def ensure_indexed(self, session: Session, image: Path) -> int:
+        """Index one image on the fly and register it; return its photo id.
+
+        Nothing is stored unless the image has a face (or, for photo packs,
+        decodes), so a mistyped label leaves no trace in the library.
+
+        Raises:
+            UserInputError: the image is missing, cannot be decoded or has no face.
+        """
+        path = normalise_root(image)
+        try:
+            digest = content_hash(path)
+        except OSError as exc:
+            raise UserInputError(f"image {path} cannot be read: {exc.strerror}; check the path") from exc
+        known = session.execute(
+            select(Photo.id, PhotoStatus.status)
+            .join(PhotoStatus, PhotoStatus.photo_id == Photo.id)
+            .where(Photo.content_hash == digest, PhotoStatus.pack_id == self.pack_id)
+        ).first()
+
+        if known is not None:
+            photo_id, status = known
+            if status != "done":
+                raise UserInputError(_unusable_message(path, status, None))
+            add_single_file(session, path)
+            session.commit()
+            return photo_id
+
+        result = self.encode_image(path)
+        if result.status != "done":
+            raise UserInputError(_unusable_message(path, result.status, result.error))
+        file_row = add_single_file(session, path)
+        ensure_pack_record(session, self.pack)
+        result.photo_id = file_row.photo_id
+        write_results(session, self.pack, [result])
+        self._index = None
+        return file_row.photo_id
 
     # -------------------------------------------------------------- attributes
 
@@ -233,17 +280,13 @@ class Library:
             raise UserInputError(f"no attribute named {name!r}; {hint}")
         return attribute
 
-    def label(self, name: str, image: Path, value_text: str) -> tuple[int, str]:
-        """Label one image for an attribute (indexing it first if needed).
-
-        Returns:
-            The photo id and its index status ("done", "no_face", "failed").
-        """
+    def label(self, name: str, image: Path, value_text: str) -> int:
+        """Label one image for an attribute (indexing it first if needed); return its photo id."""
         kind, value = parse_label_value(value_text)
         with self.session() as session:
             attribute = self._attribute(session, name)
             try:
-                photo_id, status = self.ensure_indexed(session, image)
+                photo_id = self.ensure_indexed(session, image)
                 existing = session.scalar(select(Label).where(Label.attribute_id == attribute.id, Label.photo_id == photo_id))
                 if existing is None:
                     session.add(Label(attribute_id=attribute.id, photo_id=photo_id, kind=kind, value=value))
@@ -253,21 +296,26 @@ class Library:
             except OperationalError as exc:
                 raise self._write_failed(exc) from exc
         logger.info("labeled photo %d (%s) %s for attribute %r", photo_id, image, value_text, name)
-        return photo_id, status
+        return photo_id
 
     # ----------------------------------------------------------------- scoring
 
     def _labeled_values(self, session: Session, name: str, index: LatentIndex) -> tuple[list[int], np.ndarray, list[int], np.ndarray]:
         """Turn an attribute's labels into regression targets.
 
-        "low"/"high" become the smallest/largest numeric label (0 and 1 when
-        there are no numbers). Returns the photo ids and values used for the
+        "low"/"high" become the smallest/largest numeric label, one below and
+        one above a single number, and 0 and 1 when there are no numbers. Returns the photo ids and values used for the
         direction, then those with numbers for the calibration.
         """
         labels = self._attribute(session, name).labels
         numeric = [(label.photo_id, label.value) for label in labels if label.kind == "value"]
         numbers = [value for _, value in numeric]
-        low, high = (min(numbers), max(numbers)) if len(set(numbers)) >= 2 else (0.0, 1.0)
+        if len(set(numbers)) >= 2:
+            low, high = min(numbers), max(numbers)
+        elif numbers:
+            low, high = numbers[0] - 1.0, numbers[0] + 1.0  # one number: the words sit on either side of it
+        else:
+            low, high = 0.0, 1.0
         word_value = {"low": low, "high": high}
 
         usable = [(label.photo_id, label.value if label.kind == "value" else word_value[label.kind]) for label in labels if label.photo_id in index]
@@ -310,7 +358,12 @@ class Library:
             scores = engine.score_coords(index.coords[index.rows_of(numeric_ids)], engine.direction_coords(index.basis, direction))
             calibration = engine.fit_calibration(scores, numbers)
             if len(numeric_ids) >= 3:
-                loo_error = engine.leave_one_out(index.coords[index.rows_of(numeric_ids)], numbers, index.basis)
+                try:
+                    loo_error = engine.leave_one_out(index.coords[index.rows_of(numeric_ids)], numbers, index.basis)
+                except UserInputError as exc:
+                    # Leaving one label out can leave a single value (0, 0, 10);
+                    # the error figure is optional, the direction is still sound.
+                    logger.info("attribute %r: no leave-one-out error: %s", name, exc.message)
         return direction, calibration, loo_error, len(photo_ids)
 
     def sort(
@@ -351,19 +404,31 @@ class Library:
         return SortResult(rows, direction, num_labels, calibration, loo_error)
 
     def predict(self, name: str, images: list[Path]) -> list[Prediction]:
-        """Predict an attribute's value for images (indexing them on the fly)."""
-        predictions = []
-        with self.session() as session:
-            indexed = [(image, *self.ensure_indexed(session, image)) for image in images]
+        """Predict an attribute's value for images without adding them to the library.
+
+        Images already in the library reuse their stored latent; others are
+        encoded in memory and projected onto the library's basis.
+        """
         direction, calibration, _, _ = self.direction_for(name)
         index = self.latent_index()
         direction_coords = engine.direction_coords(index.basis, direction)
 
-        for image, photo_id, status in indexed:
-            if photo_id not in index:
-                predictions.append(Prediction(image, None, None, status))
+        predictions = []
+        for image in images:
+            result = self.encode_image(image)
+            if result.status != "done" or not result.faces:
+                predictions.append(Prediction(image, None, None, result.status))
                 continue
-            score = float(engine.score_coords(index.coords[index.rows_of([photo_id])], direction_coords)[0])
+            latent = result.faces[0].latent[None]  # [1, L, D], the largest face
+            score = float(engine.score_coords(index.basis.project(latent), direction_coords)[0])
             value = float(calibration.predict(np.array([score]))[0]) if calibration else None
-            predictions.append(Prediction(image, score, value, status))
+            predictions.append(Prediction(image, score, value, result.status))
         return predictions
+
+
+def _unusable_message(path: Path, status: str, error: str | None) -> str:
+    if status == "no_face":
+        return f"no face found in {path}; label a photo in which a face is visible"
+    if status == "missing":
+        return f"image {path} vanished while it was being read; check the path"
+    return f"{error or f'image {path} cannot be decoded'}; label another photo"

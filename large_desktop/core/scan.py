@@ -215,3 +215,18 @@ def add_single_file(session: Session, path: Path) -> File:
         raise UserInputError(f"image {path} cannot be read: {exc.strerror}; check the path") from exc
     session.flush()
     return row
+
+
+def refresh_loose_files(session: Session) -> int:
+    """Re-check files registered outside any folder (labeled on the fly).
+
+    Returns:
+        How many of them are missing now.
+    """
+    missing = 0
+    for row in session.scalars(select(File).where(File.folder_id.is_(None))):
+        present = Path(row.path).is_file()
+        row.missing = not present
+        missing += int(not present)
+    session.commit()
+    return missing

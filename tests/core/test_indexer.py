@@ -148,3 +148,37 @@ def test_several_faces_largest_first(tmp_path, sample_photo):
     assert len(items) >= 2
     assert areas == sorted(areas, reverse=True)
     assert items[0].top < 100  # Eileen Collins' face, near the top of the photo
+
+
+def test_whole_photo_pack_one_item_each(tmp_path, photo_folder):
+    library = Library(tmp_path / "lib.sqlite", pack_id="efficientnet-lite0-photo")
+    run_all(library.scan([photo_folder]))
+
+    progress = run_all(library.index())
+
+    assert progress.faces == 5  # the cat and the coffee too
+    with library.session() as session:
+        items = session.scalars(select(Item)).all()
+    assert {item.pack_id for item in items} == {"efficientnet-lite0-photo"}
+    assert all(item.left == 0 and item.top == 0 and item.right > 0 for item in items)
+    assert Library(tmp_path / "lib.sqlite").pack_id == "efficientnet-lite0-photo"
+
+
+def test_tiny_images_no_face(tmp_path, sample_photo):
+    folder = tmp_path / "web page"
+    folder.mkdir()
+    Image.new("P", (1, 1)).save(folder / "spacer.gif")
+    Image.new("RGB", (3, 100)).save(folder / "thin.png")
+    Image.new("RGB", (2048, 2)).save(folder / "rule.png")
+    shutil.copyfile(sample_photo("grace_hopper"), folder / "zz_face.jpg")
+    library = Library(tmp_path / "lib.sqlite")
+    run_all(library.scan([folder]))
+
+    progress = run_all(library.index())
+
+    found = statuses(library)
+    assert progress.done == 4
+    assert found["spacer.gif"][0] == "no_face"
+    assert found["thin.png"][0] == "no_face"
+    assert found["rule.png"][0] == "no_face"
+    assert found["zz_face.jpg"][0] == "done"

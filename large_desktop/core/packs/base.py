@@ -7,6 +7,7 @@ The indexer, the cache and the engine only see the manifest and `encode`.
 """
 
 import hashlib
+import importlib.util
 import json
 import logging
 import pickle
@@ -22,6 +23,11 @@ from large_desktop.core.errors import CheckpointError
 logger = logging.getLogger(__name__)
 
 PACK_KINDS = ("gan", "embedding")
+
+# TODO: a wheel built from this repository does not include resources/; only
+# source checkouts and editable installs find the manifests and shipped weights.
+RESOURCES = Path(__file__).resolve().parents[3] / "resources"
+SHIPPED_WEIGHTS = RESOURCES / "weights"
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class PackManifest:
     input: dict[str, Any]
     alignment: str
     weights: tuple[WeightFile, ...]
+    loader: str = ""  # which Pack subclass loads it, see registry.LOADERS
     generator: dict[str, Any] | None = None
     directions: tuple[dict[str, Any], ...] = ()
     sources: tuple[str, ...] = field(default_factory=tuple)
@@ -73,6 +80,7 @@ class PackManifest:
                 input=dict(raw["input"]),
                 alignment=str(raw["alignment"]),
                 weights=tuple(WeightFile(**entry) for entry in raw["weights"]),
+                loader=str(raw["loader"]),
                 generator=raw.get("generator"),
                 directions=tuple(raw.get("directions", ())),
                 sources=tuple(raw.get("sources", ())),
@@ -87,6 +95,21 @@ class PackManifest:
     @property
     def has_generator(self) -> bool:
         return self.generator is not None
+
+
+def weight_path(weight: WeightFile, folder: Path | None = None) -> Path:
+    """Locate a weight file: in `folder` when given, else in its Python package's
+    folder (found without importing the package), else among the shipped weights."""
+    if folder is not None:
+        return folder / weight.file
+    if weight.package:
+        spec = importlib.util.find_spec(weight.package)
+        if spec is None or not spec.submodule_search_locations:
+            raise CheckpointError(
+                f"the Python package {weight.package!r} holding weight file {weight.file} is not installed; run `make setup`"
+            )
+        return Path(next(iter(spec.submodule_search_locations))) / weight.file
+    return SHIPPED_WEIGHTS / weight.file
 
 
 def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:

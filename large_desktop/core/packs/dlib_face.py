@@ -12,7 +12,7 @@ import dlib
 import numpy as np
 
 from large_desktop.core.faces import models_folder
-from large_desktop.core.packs.base import Pack, PackManifest, verify_weight_file
+from large_desktop.core.packs.base import Pack, PackManifest, verify_weight_file, weight_path
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +25,10 @@ class DlibFacePack(Pack):
         self.weights_folder = weights_folder or models_folder()
 
         for weight in manifest.weights:
-            verify_weight_file(self.weights_folder / weight.file, weight)
+            verify_weight_file(weight_path(weight, self.weights_folder), weight)
 
         descriptor = next(w for w in manifest.weights if w.role == "descriptor")
-        self._model = dlib.face_recognition_model_v1(str(self.weights_folder / descriptor.file))
+        self._model = dlib.face_recognition_model_v1(str(weight_path(descriptor, self.weights_folder)))
         logger.info("loaded pack %s from %s", self.id, self.weights_folder)
 
     def encode(self, crops: list[np.ndarray]) -> np.ndarray:

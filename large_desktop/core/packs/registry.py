@@ -1,19 +1,24 @@
 """The packs this installation knows: manifests in resources/packs and their loaders."""
 
+import importlib
 import logging
 from pathlib import Path
 
 from large_desktop.core.errors import UserInputError
-from large_desktop.core.packs.base import Pack, PackManifest
+from large_desktop.core.packs.base import RESOURCES, Pack, PackManifest
 
 logger = logging.getLogger(__name__)
 
-# TODO: a wheel built from this repository does not include resources/; only
-# source checkouts and editable installs find the manifests.
-RESOURCES = Path(__file__).resolve().parents[3] / "resources"
 MANIFEST_FOLDER = RESOURCES / "packs"
 
 DEFAULT_PACK_ID = "dlib-face-128"
+
+# A manifest's "loader" names the Pack subclass that loads it.
+LOADERS = {
+    "dlib_face": "large_desktop.core.packs.dlib_face:DlibFacePack",
+    "efficientnet": "large_desktop.core.packs.efficientnet:EfficientNetPack",
+    "dcgan": "large_desktop.core.packs.dcgan.pack:DcganPack",
+}
 
 
 def available_packs(folder: Path = MANIFEST_FOLDER) -> dict[str, PackManifest]:
@@ -37,8 +42,9 @@ def load_pack(pack_id: str = DEFAULT_PACK_ID, weights_folder: Path | None = None
         raise UserInputError(f"unknown pack {pack_id!r}; installed packs: {', '.join(sorted(manifests))}")
     manifest = manifests[pack_id]
 
-    if pack_id == "dlib-face-128":
-        from large_desktop.core.packs.dlib_face import DlibFacePack
-
-        return DlibFacePack(manifest, weights_folder)
-    raise UserInputError(f"pack {pack_id!r} has a manifest but no loader in this version; update large-desktop")
+    target = LOADERS.get(manifest.loader)
+    if target is None:
+        raise UserInputError(f"pack {pack_id!r} needs loader {manifest.loader!r}, which this version lacks; update large-desktop")
+    module_name, class_name = target.split(":")
+    pack_class = getattr(importlib.import_module(module_name), class_name)
+    return pack_class(manifest, weights_folder)
