@@ -16,9 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from platformdirs import user_data_dir
+from sqlalchemy.exc import SQLAlchemyError
 
 from large_desktop import __version__
 from large_desktop.core.errors import LargeError, UserInputError
+from large_desktop.core.scan import normalise_root
 
 logger = logging.getLogger(__name__)
 
@@ -58,34 +60,60 @@ def open_library(args: argparse.Namespace) -> "Library":
 # ------------------------------------------------------------------ commands
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     library = open_library(args)
+    folders = [Path(folder) for folder in args.folders]
+    check_folders(library, folders)
     stop = StopFlag()
     stop.install()
 
-    folders = [Path(folder) for folder in args.folders]
-    with tqdm(desc="scanning", unit=" files", disable=args.quiet) as bar:
+    with library.exclusive():
+        run_scan(library, folders, stop, quiet=args.quiet)
+        last = run_index(library, stop, quiet=args.quiet)
+
+    if last is not None:
+        encoded = "faces" if library.pack.manifest.domain == "face" else "photos encoded"
+        skipped = f", {last.missing} vanished before they were read" if last.missing else ""
+        print(f"indexed {last.done - last.missing} of {last.total} pending photos: {last.faces} {encoded}, {last.failed} failed{skipped}")
+    if stop():
+        print("stopped; run the same command again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def check_folders(library: "Library", folders: list[Path]) -> None:
+    """Reject a folder that does not exist unless the library knows it (an unplugged drive)."""
+    known = library.folder_paths()
+    for folder in folders:
+        if not str(folder).strip():
+            raise UserInputError("an empty folder name was given; name the folder to index")
+        if folder.is_dir() or str(normalise_root(folder)) in known:
+            continue
+        if folder.exists():
+            raise UserInputError(f"{folder} is not a folder; give the folder that contains the photos")
+        raise UserInputError(f"folder {folder} not found; check the path")
+
+
+def run_scan(library: "Library", folders: list[Path], stop: StopFlag, quiet: bool) -> None:
+    from tqdm import tqdm
+
+    with tqdm(desc="scanning", unit=" files", disable=quiet) as bar:
         for progress in library.scan(folders, stop):
             bar.set_postfix_str(f"{progress.folder.name}: {progress.new} new, {progress.missing} missing", refresh=False)
             bar.update(progress.seen - bar.n)
             if progress.folder_missing:
                 print(f"warning: folder {progress.folder} is missing or unmounted; its photos are kept and marked missing", file=sys.stderr)
 
+
+def run_index(library: "Library", stop: StopFlag, quiet: bool) -> "IndexProgress | None":
+    from tqdm import tqdm
+
     last = None
-    with tqdm(desc="indexing", unit=" photos", disable=args.quiet) as bar:
+    with tqdm(desc="indexing", unit=" photos", disable=quiet) as bar:
         for last in library.index(stop):
             bar.total = last.total
             bar.set_postfix_str(f"{last.faces} items, {last.failed} failed", refresh=False)
             bar.update(last.done - bar.n)
-
-    if last is not None:
-        encoded = "faces" if library.pack.manifest.domain == "face" else "photos encoded"
-        print(f"indexed {last.done} of {last.total} pending photos: {last.faces} {encoded}, {last.failed} failed")
-    if stop():
-        print("stopped; run the same command again to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return 0
+    return last
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
@@ -113,6 +141,8 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 
 def cmd_sort(args: argparse.Namespace) -> int:
+    if args.name and (args.direction or args.component is not None):
+        raise UserInputError(f"give either the attribute {args.name!r} or --direction/--component, not both")
     library = open_library(args)
     direction_file = Path(args.direction) if args.direction else None
     result = library.sort(args.name, component=args.component, direction_file=direction_file, reverse=args.reverse)
@@ -181,17 +211,44 @@ def write_csv(path: Path, rows: list) -> None:
 
 
 def copy_sorted(folder: Path, rows: list) -> None:
-    """Copy ranked photos into a folder with the rank as a name prefix."""
+    """Copy ranked photos into a folder with the rank as a name prefix.
+
+    A photo that vanished since the last scan is skipped with a warning; a
+    destination that cannot be written stops the copy with an error.
+    """
     ranked = [row for row in rows if row.rank is not None]
     width = max(4, len(str(len(ranked))))
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for row in ranked:
-            source = Path(row.path)
-            shutil.copy2(source, folder / f"{row.rank:0{width}d}_{source.name}")
     except OSError as exc:
-        raise UserInputError(f"cannot copy photos into {folder}: {exc}; choose another --copy-to folder") from exc
-    print(f"copied {len(ranked)} photos to {folder}", file=sys.stderr)
+        raise UserInputError(f"cannot create folder {folder}: {exc.strerror}; choose another --copy-to folder") from exc
+
+    copied = skipped = 0
+    for row in ranked:
+        source = Path(row.path)
+        target = folder / rank_prefixed_name(row.rank, width, source.name)
+        try:
+            shutil.copy2(source, target)
+        except FileNotFoundError:
+            if source.exists():
+                raise UserInputError(f"cannot write {target}; choose another --copy-to folder") from None
+            print(f"warning: {source} vanished since the last scan; not copied", file=sys.stderr)
+            skipped += 1
+            continue
+        except OSError as exc:
+            raise UserInputError(f"cannot copy {source} to {target}: {exc.strerror}; choose another --copy-to folder") from exc
+        copied += 1
+    print(f"copied {copied} photos to {folder}" + (f", skipped {skipped} missing" if skipped else ""), file=sys.stderr)
+
+
+def rank_prefixed_name(rank: int, width: int, name: str, max_bytes: int = 255) -> str:
+    """Prefix a file name with its rank, shortening the stem to fit the file system's 255-byte limit."""
+    prefix = f"{rank:0{width}d}_"
+    stem, suffix = Path(name).stem, Path(name).suffix
+    budget = max_bytes - len(prefix.encode()) - len(suffix.encode())
+    while len(stem.encode()) > budget:
+        stem = stem[:-1]
+    return prefix + stem + suffix
 
 
 def format_rows(rows: list, limit: int | None) -> Iterator[str]:
@@ -201,7 +258,8 @@ def format_rows(rows: list, limit: int | None) -> Iterator[str]:
         rank = str(row.rank) if row.rank is not None else "-"
         score = f"{row.score:.4f}" if row.score is not None else row.status.replace("_", " ")
         value = f"{row.value:.1f}" if row.value is not None else ""
-        yield f"{rank}\t{score}\t{value}\t{row.path}"
+        path = row.path.encode("unicode_escape").decode("ascii") if not row.path.isprintable() else row.path
+        yield f"{rank}\t{score}\t{value}\t{path}"
     if limit is not None and len(rows) > limit:
         yield f"... {len(rows) - limit} more (use --all or --csv)"
 
@@ -273,6 +331,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except SQLAlchemyError as exc:
+        # Anything SQLite reports that the core did not already translate:
+        # a corrupt page, a foreign key broken by hand, an I/O error.
+        print(f"error: the library database {args.db} failed: {getattr(exc, 'orig', exc)}; "
+              "if it is corrupt, move it away and index again (labels live in the same file, so keep a copy)", file=sys.stderr)
+        return EXIT_USER_ERROR
     except BrokenPipeError:
         # The reader of stdout went away (`large-desktop sort age | head`).
         # Point stdout at devnull so the interpreter's final flush stays quiet.

@@ -259,3 +259,53 @@ def test_ctrl_c_stops_after_batch(tmp_path, dev_faces):
         stored = connection.execute("SELECT count(*) FROM photo_status").fetchone()[0]
     assert stored % 16 == 0
     assert 16 <= stored < 200
+
+
+@pytest.mark.parametrize("folder_name", ["What?", "p%20q"])
+def test_db_path_kept_literally(tmp_path, photo_folder, folder_name):
+    db = tmp_path / folder_name / "lib.sqlite"
+
+    assert cli("index", photo_folder, db=db) == 0
+
+    assert db.is_file()
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([folder_name, "photos"])
+
+
+def test_index_missing_folder_rejected(tmp_path, capsys):
+    status = cli("index", tmp_path / "typo", db=tmp_path / "lib.sqlite")
+
+    assert status == 2
+    assert "folder" in capsys.readouterr().err
+    with sqlite3.connect(tmp_path / "lib.sqlite") as connection:
+        assert connection.execute("SELECT count(*) FROM folders").fetchone()[0] == 0
+
+
+def test_index_while_locked_rejected(tmp_path, photo_folder, capsys):
+    from large_desktop.core.library import Library
+
+    library = Library(tmp_path / "lib.sqlite")
+    with library.exclusive():
+        status = cli("index", photo_folder, db=tmp_path / "lib.sqlite")
+
+    assert status == 2
+    assert "already indexing" in capsys.readouterr().err
+
+
+def test_copy_to_skips_vanished(tmp_path, photo_folder, capsys):
+    db = tmp_path / "lib.sqlite"
+    cli("index", photo_folder, db=db)
+    (photo_folder / "camera.png").unlink()  # gone since the scan
+    out = tmp_path / "sorted"
+
+    assert cli("sort", "--component", "1", "--copy-to", out, db=db) == 0
+
+    assert "vanished" in capsys.readouterr().err
+    assert len(list(out.iterdir())) >= 2
+
+
+def test_sort_name_and_direction_conflict(dev_library, tmp_path, capsys):
+    path = tmp_path / "age.npy"
+    np.save(path, np.ones((1, 128), dtype=np.float32))
+
+    assert cli("sort", "age", "--direction", path, db=dev_library.db_path) == 2
+    assert "not both" in capsys.readouterr().err

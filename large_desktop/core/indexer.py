@@ -60,6 +60,7 @@ class IndexProgress:
     total: int
     faces: int
     failed: int
+    missing: int = 0  # vanished between the scan and the decode; still pending
 
 
 def encode_batch(jobs: list[tuple[int, Path]], pack: Pack, detector: FaceDetector | None) -> list[PhotoResult]:
@@ -181,7 +182,7 @@ def index_pending(
     detector = FaceDetector() if pack.manifest.domain == "face" else None
     jobs = pending_jobs(session, pack.id)
     total = len(jobs)
-    done = faces = failed = 0
+    done = faces = failed = missing = 0
     logger.info("indexing %d pending photos with pack %s", total, pack.id)
     yield IndexProgress(done, total, faces, failed)
 
@@ -200,6 +201,7 @@ def index_pending(
         done += len(batch)
         faces += sum(len(result.faces) for result in results)
         failed += sum(result.status == "failed" for result in results)
-        yield IndexProgress(done, total, faces, failed)
+        missing += sum(result.status == "missing" for result in results)
+        yield IndexProgress(done, total, faces, failed, missing)
 
     logger.info("indexed %d photos with pack %s: %d faces, %d failed", done, pack.id, faces, failed)

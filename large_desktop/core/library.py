@@ -8,6 +8,7 @@ of work with its own session.
 import logging
 import math
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -18,8 +19,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from large_desktop.core import engine
-from large_desktop.core.cache.schema import Attribute, File, Item, Label, Latent, PackRecord, Photo, PhotoStatus
-from large_desktop.core.cache.store import describe_sqlite_error, open_database
+from large_desktop.core.cache.schema import Attribute, File, Folder, Item, Label, Latent, PackRecord, Photo, PhotoStatus
+from large_desktop.core.cache.store import describe_sqlite_error, file_lock, open_database
 from large_desktop.core.errors import DatabaseError, UserInputError
 from large_desktop.core.faces import FaceDetector
 from large_desktop.core.indexer import IndexProgress, PhotoResult, encode_batch, ensure_pack_record, index_pending, write_results
@@ -154,6 +155,18 @@ class Library:
             yield from index_pending(session, pack, self.db_path, stop=stop)
         self._index = None
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the library's indexing lock, so two scans never race on one database.
+
+        Raises:
+            UserInputError: another process holds it.
+        """
+        with file_lock(self.db_path.with_name(self.db_path.name + ".index-lock"), blocking=False) as taken:
+            if not taken:
+                raise UserInputError(f"another process is already indexing {self.db_path}; wait for it to finish")
+            yield
+
     def latent_index(self) -> LatentIndex:
         """Load (once) the largest face's latent of every indexed photo."""
         if self._index is not None:
@@ -231,6 +244,11 @@ class Library:
         write_results(session, self.pack, [result])
         self._index = None
         return file_row.photo_id
+
+    def folder_paths(self) -> set[str]:
+        """Return the folders this library has scanned, as stored."""
+        with self.session() as session:
+            return set(session.scalars(select(Folder.path)))
 
     # -------------------------------------------------------------- attributes
 

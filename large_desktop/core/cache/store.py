@@ -7,9 +7,16 @@ anything is written; an older one is backed up and migrated.
 
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
+from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +37,42 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+@contextmanager
+def file_lock(path: Path, blocking: bool = True) -> Iterator[bool]:
+    """Hold an advisory lock on a file beside the database; yield whether it was taken.
+
+    Two processes that create the same new database would otherwise both
+    create the tables. With blocking=False the caller learns that another
+    process holds the lock instead of waiting.
+    """
+    # TODO: fcntl is POSIX only; on Windows no lock is taken.
+    if fcntl is None:
+        yield True
+        return
+    try:
+        handle = path.open("a")
+    except OSError as exc:
+        # A read-only location: SQLite reports the real problem when it writes.
+        logger.debug("no lock file %s: %s", path, exc)
+        yield True
+        return
+    with handle:
+        flags = fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(handle, flags)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def describe_sqlite_error(exc: BaseException, path: Path) -> str:
@@ -62,11 +105,14 @@ def open_database(path: Path) -> sessionmaker[Session]:
     except OSError as exc:
         raise DatabaseError(f"cannot create the folder for the library database {path}: {exc.strerror}; choose another --db") from exc
 
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    # URL.create escapes the path, so "?" or "%20" in a folder name stay literal.
+    url = URL.create("sqlite", database=str(path))
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _set_pragmas)
 
     try:
-        _prepare_schema(engine, path)
+        with file_lock(lock_path(path)):
+            _prepare_schema(engine, path)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise DatabaseError(describe_sqlite_error(exc, path)) from exc

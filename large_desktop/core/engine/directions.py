@@ -9,6 +9,7 @@ attribute, so few labels fix it.
 from __future__ import annotations
 
 import pickle
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,12 +196,16 @@ def load_direction_file(path: str | Path, latent_shape: tuple[int, int]) -> Dire
     else:
         raise CheckpointError(f"direction file {path} has an unsupported type {suffix!r}; use .npy, .pt or .pth")
 
-    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+    if array.dtype == np.bool_ or not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
         raise CheckpointError(f"direction file {path} contains {array.dtype} values; expected real numbers")
     vector = _broadcast_to_latent(array.astype(np.float64), latent_shape, path)  # [L, D]
 
     if not np.all(np.isfinite(vector)):
         raise CheckpointError(f"direction file {path} contains NaN or infinite values; export it again")
+    # Scale by the largest entry first so the norm of 1e300 or 1e-200 values neither overflows nor underflows.
+    largest = np.max(np.abs(vector))
+    if largest > 0.0:
+        vector = vector / largest
     norm = np.linalg.norm(vector)
     if norm == 0.0:
         raise CheckpointError(f"direction file {path} is all zeros; export a nonzero direction")
@@ -236,7 +241,10 @@ def _load_torch(path: Path) -> np.ndarray:
         ) from error
 
     try:
-        content = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # torch warns about pickle protocols it reads fine; the error below is what the user needs.
+            warnings.simplefilter("ignore")
+            content = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         # weights_only=True raises this before building any object it does not allow.
         raise CheckpointError(
@@ -246,6 +254,13 @@ def _load_torch(path: Path) -> np.ndarray:
     except (OSError, EOFError, RuntimeError) as error:
         raise CheckpointError(
             f"failed to read direction file {path}: {error}; check that the file is complete"
+        ) from error
+    except Exception as error:  # noqa: BLE001
+        # torch.load on a file that is not a checkpoint at all (text, another
+        # zip) fails with KeyError, TypeError and others depending on the bytes.
+        raise CheckpointError(
+            f"direction file {path} is not a PyTorch tensor file ({type(error).__name__}: {error}); "
+            "export the direction with torch.save or numpy.save"
         ) from error
 
     if isinstance(content, dict):
@@ -258,8 +273,10 @@ def _load_torch(path: Path) -> np.ndarray:
         content = tensors[0]
     if not isinstance(content, torch.Tensor):
         raise CheckpointError(f"direction file {path} contains a {type(content).__name__}; expected a tensor")
-    if content.is_complex():
-        raise CheckpointError(f"direction file {path} contains complex values; expected real numbers")
+    if content.is_complex() or content.dtype == torch.bool:
+        raise CheckpointError(f"direction file {path} contains {content.dtype} values; expected real numbers")
+    if content.layout != torch.strided:
+        raise CheckpointError(f"direction file {path} contains a {content.layout} tensor; save a dense tensor")
     return content.detach().to(torch.float64).numpy()
 
 

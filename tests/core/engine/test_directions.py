@@ -290,3 +290,33 @@ def test_direction_file_rejects_suffix(tmp_path):
     path.write_text("0.1 0.2")
     with pytest.raises(CheckpointError, match="unsupported type '.txt'"):
         load_direction_file(path, W_PLUS)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-200])
+def test_direction_extreme_magnitude_normalised(tmp_path, scale):
+    path = tmp_path / "extreme.npy"
+    np.save(path, np.full((1, 8), scale))
+
+    direction = load_direction_file(path, (2, 8))
+
+    assert np.isclose(np.linalg.norm(direction.vector), 1.0)
+
+
+def test_direction_text_as_pt_rejected(tmp_path):
+    path = tmp_path / "notes.pt"
+    path.write_text("these are notes, not a tensor")
+
+    with pytest.raises(CheckpointError, match="notes.pt"):
+        load_direction_file(path, (1, 8))
+
+
+def test_direction_sparse_and_bool_rejected(tmp_path):
+    sparse = tmp_path / "sparse.pt"
+    torch.save(torch.eye(8)[:1].to_sparse(), sparse)
+    flags = tmp_path / "flags.pt"
+    torch.save(torch.ones(1, 8, dtype=torch.bool), flags)
+
+    with pytest.raises(CheckpointError, match="dense"):
+        load_direction_file(sparse, (1, 8))
+    with pytest.raises(CheckpointError, match="bool"):
+        load_direction_file(flags, (1, 8))
