@@ -57,6 +57,8 @@ def main() -> int:
     parser.add_argument("--low", help="a photo showing little of the attribute")
     parser.add_argument("--high", help="a photo showing much of the attribute")
     args = parser.parse_args()
+    if bool(args.low) != bool(args.high):
+        parser.error("give both --low and --high (LOW= and HIGH= with make), or neither")
 
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
