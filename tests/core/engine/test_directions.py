@@ -62,23 +62,35 @@ def test_two_examples_recover_attribute(library):
 
     assert spearman(scores, attribute) > 0.95
     assert abs(np.sum(direction.vector * planted)) > 0.9
-    assert direction.estimator == "difference of 2 examples in top 4 principal components"
+    assert direction.estimator == "ridge regression with a variance^2 prior on 2 examples in top 64 principal components"
     assert direction.source == SOURCE_EXAMPLES
     assert np.linalg.norm(direction.vector) == pytest.approx(1.0)
 
 
-def test_subspace_beats_full_space_for_two_examples(library):
+def test_hard_cutoff_names_difference(library):
+    basis, coords, attribute, _ = library
+    labeled = np.array([np.argmin(attribute[:50]), np.argmax(attribute[:50])])
+
+    direction = direction_from_examples(coords[labeled], attribute[labeled], basis, prior_power=0.0)
+
+    assert direction.estimator == "difference of 2 examples in top 4 principal components"
+
+
+@pytest.mark.parametrize("settings", [{"prior_power": 0.0}, {}])
+def test_subspace_beats_full_space_for_two_examples(library, settings):
     basis, coords, attribute, _ = library
     rng = np.random.default_rng(7)
-    default_rhos, full_rhos = [], []
+    shrunk_rhos, full_rhos = [], []
 
     for _ in range(20):
         labeled = rng.choice(len(attribute), 2, replace=False)
-        for n_components, rhos in ((None, default_rhos), (basis.num_components, full_rhos)):
-            direction = direction_from_examples(coords[labeled], attribute[labeled], basis, n_components)
-            rhos.append(spearman(score_coords(coords, direction_coords(basis, direction)), attribute))
+        shrunk = direction_from_examples(coords[labeled], attribute[labeled], basis, **settings)
+        full = direction_from_examples(coords[labeled], attribute[labeled], basis, basis.num_components, prior_power=0.0)
+        shrunk_rhos.append(spearman(score_coords(coords, direction_coords(basis, shrunk)), attribute))
+        full_rhos.append(spearman(score_coords(coords, direction_coords(basis, full)), attribute))
 
-    assert np.mean(default_rhos) > np.mean(full_rhos) + 0.1
+    # Both the hard cut-off and the variance prior keep identity noise out of the direction.
+    assert np.mean(shrunk_rhos) > np.mean(full_rhos) + 0.1
 
 
 def test_many_examples_use_ridge(library):
@@ -88,7 +100,7 @@ def test_many_examples_use_ridge(library):
     direction = direction_from_examples(coords[labeled], attribute[labeled], basis)
     scores = score_coords(coords, direction_coords(basis, direction))
 
-    assert direction.estimator == "ridge regression on 20 examples in top 20 principal components"
+    assert direction.estimator == "ridge regression with a variance^2 prior on 20 examples in top 64 principal components"
     assert spearman(scores, attribute) > 0.95
 
 
@@ -137,7 +149,7 @@ def test_examples_reject_component_count(library):
 def test_examples_reject_identical_items(library):
     basis, coords, _, _ = library
     same = np.repeat(coords[:1], 2, axis=0)
-    with pytest.raises(UserInputError, match="identical in the top 4 principal components"):
+    with pytest.raises(UserInputError, match="identical in the top 64 principal components"):
         direction_from_examples(same, np.array([1.0, 2.0]), basis)
 
 
