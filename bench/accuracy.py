@@ -18,6 +18,7 @@ Writes the tables to bench/results/accuracy.md.
 
 import argparse
 import csv
+import json
 import logging
 import platform
 import sys
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces_age_dev"
 RESULTS = Path(__file__).parent / "results" / "accuracy.md"
+MEASURED = Path(__file__).resolve().parents[1] / "resources" / "packs" / "measured.json"
 SHOTS = (2, 5, 10, 20)
 LABEL_FREE_COMPONENTS = 10
 PIXEL_SIDE = 32  # raw-pixel baseline: the dlib face chip downscaled to 32×32 RGB
@@ -217,6 +219,17 @@ def synthetic_gan(pack_ids: list[str], count: int, draws: int, seed: int) -> lis
 # ------------------------------------------------------------------- main
 
 
+def write_measured(spaces: list[Space], rows: list[list[str]], args: argparse.Namespace) -> None:
+    """Record each installed pack's k = 2 ρ for `large-desktop packs list`."""
+    measured = {}
+    for space, row in zip(spaces, rows):
+        if space.name in available_packs():
+            rho = float(row[2].split(" ± ")[0])
+            measured[space.name] = {"k2_rho": rho, "attribute": "age", "faces": int(row[1]),
+                                    "draws": args.draws, "date": str(date.today())}
+    MEASURED.write_text(json.dumps(measured, indent=2) + "\n", encoding="utf-8")
+
+
 def table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -287,6 +300,7 @@ def main() -> int:
         "",
     ]
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
+    write_measured(spaces, real_rows, args)
     print(f"\nwrote {RESULTS} ({wall / 60:.1f} min)")
     return 0
 

@@ -180,13 +180,57 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reconstruct(args: argparse.Namespace) -> int:
+    from large_desktop.core.faces import FaceDetector
+    from large_desktop.core.packs import load_pack
+    from large_desktop.core.previews import reconstruct
+
+    pack = load_pack(args.pack if args.pack else "dcgan-face-64")
+    image = reconstruct(pack, Path(args.image), FaceDetector())
+    save_image(image, Path(args.out))
+    print(f"wrote {args.out}: the aligned face (left) and its reconstruction by {pack.id} (right)")
+    return 0
+
+
+def cmd_walk(args: argparse.Namespace) -> int:
+    from large_desktop.core.previews import walk
+
+    from large_desktop.core import engine
+
+    if args.steps < 2 or not 0 < args.spread < 100:
+        raise UserInputError(f"--steps {args.steps} and --spread {args.spread:g} are invalid; use --steps 2 or more and --spread above 0")
+    library = open_library(args)
+    direction, _, _, _ = library.direction_for(args.name)
+    index = library.latent_index()
+    center = index.basis.mean.reshape(library.pack.latent_shape)  # the library's mean latent
+    scores = engine.score_coords(index.coords, engine.direction_coords(index.basis, direction))  # [N]
+    spread = args.spread * float(scores.std())
+    image = walk(library.pack, center, direction.vector, spread, steps=args.steps)
+    save_image(image, Path(args.out))
+    print(f"wrote {args.out}: {args.name!r} from less (left) to more (right), ±{args.spread:g} std of the library")
+    return 0
+
+
+def save_image(image: "Image.Image", path: Path) -> None:
+    try:
+        image.save(path)
+    except (OSError, ValueError) as exc:
+        raise UserInputError(f"cannot write image {path}: {exc}; choose another path ending in .png or .jpg") from exc
+
+
 def cmd_packs(args: argparse.Namespace) -> int:
     from large_desktop.core.packs import DEFAULT_PACK_ID, available_packs
+    from large_desktop.core.packs.registry import measured_accuracy
 
+    measured = measured_accuracy()
+    print("  id\tkind\tdomain\tlatent\tk=2 ρ (age)\tname")
     for manifest in available_packs().values():
         marker = "*" if manifest.id == DEFAULT_PACK_ID else " "
         rows, dim = manifest.latent_shape
-        print(f"{marker} {manifest.id}\t{manifest.kind}\t{manifest.domain}\tlatent {rows}x{dim}\t{manifest.name}")
+        figure = measured.get(manifest.id, {}).get("k2_rho")
+        accuracy = f"{figure:.2f}" if figure is not None else "-"
+        print(f"{marker} {manifest.id}\t{manifest.kind}\t{manifest.domain}\t{rows}x{dim}\t{accuracy}\t{manifest.name}")
+    print("* default; ρ: Spearman rank correlation with age from two labeled faces, measured by bench/accuracy.py")
     return 0
 
 
@@ -312,6 +356,19 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("name", metavar="NAME")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
     predict.set_defaults(run=cmd_predict)
+
+    rebuild = commands.add_parser("reconstruct", parents=[common], help="show a face beside its GAN reconstruction")
+    rebuild.add_argument("image", metavar="IMAGE")
+    rebuild.add_argument("--out", required=True, metavar="OUT.png", help="image file to write")
+    rebuild.set_defaults(run=cmd_reconstruct)
+
+    walking = commands.add_parser("walk", parents=[common], help="render faces along an attribute's direction")
+    walking.add_argument("name", metavar="NAME")
+    walking.add_argument("--out", required=True, metavar="OUT.png", help="image file to write")
+    walking.add_argument("--steps", type=int, default=7, help="faces in the strip (default: %(default)s)")
+    walking.add_argument("--spread", type=float, default=2.0,
+                         help="how far to walk each way, in standard deviations of the library's scores (default: %(default)s)")
+    walking.set_defaults(run=cmd_walk)
 
     packs = commands.add_parser("packs", help="list installed model packs")
     packs_actions = packs.add_subparsers(dest="action", required=True)

@@ -1,6 +1,7 @@
 """The packs this installation knows: manifests in resources/packs and their loaders."""
 
 import importlib
+import json
 import logging
 from pathlib import Path
 
@@ -11,7 +12,10 @@ logger = logging.getLogger(__name__)
 
 MANIFEST_FOLDER = RESOURCES / "packs"
 
+# The face pack with the best k = 2 Spearman ρ in bench/accuracy.py
+# (resources/packs/measured.json holds the figures).
 DEFAULT_PACK_ID = "dlib-face-128"
+MEASURED_FILE = MANIFEST_FOLDER / "measured.json"
 
 # A manifest's "loader" names the Pack subclass that loads it.
 LOADERS = {
@@ -21,10 +25,23 @@ LOADERS = {
 }
 
 
+def measured_accuracy(path: Path = MEASURED_FILE) -> dict[str, dict]:
+    """Return the figures bench/accuracy.py recorded per pack id, or {} when there are none."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, json.JSONDecodeError) as exc:
+        logger.warning("cannot read measured pack accuracy %s: %s", path, exc)
+        return {}
+
+
 def available_packs(folder: Path = MANIFEST_FOLDER) -> dict[str, PackManifest]:
     """Read every pack manifest in the folder, keyed by pack id."""
     manifests = {}
     for path in sorted(folder.glob("*.json")):
+        if path == folder / MEASURED_FILE.name:
+            continue
         manifest = PackManifest.from_file(path)
         manifests[manifest.id] = manifest
     return manifests
