@@ -42,6 +42,7 @@ test: setup
 bench: setup
 	$(PY) bench/rescore.py
 	$(PY) bench/index.py
+	$(PY) bench/accuracy.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

@@ -182,10 +182,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_reconstruct(args: argparse.Namespace) -> int:
     from large_desktop.core.faces import FaceDetector
-    from large_desktop.core.packs import load_pack
+    from large_desktop.core.packs import available_packs, load_pack
     from large_desktop.core.previews import reconstruct
 
-    pack = load_pack(args.pack if args.pack else "dcgan-face-64")
+    pack_id = args.pack
+    if pack_id is None:
+        # The library's own pack when it has a generator, else the offline GAN.
+        library_pack = open_library(args).pack_id
+        pack_id = library_pack if available_packs()[library_pack].has_generator else "dcgan-face-64"
+    pack = load_pack(pack_id)
     image = reconstruct(pack, Path(args.image), FaceDetector())
     save_image(image, Path(args.out))
     print(f"wrote {args.out}: the aligned face (left) and its reconstruction by {pack.id} (right)")

@@ -309,3 +309,18 @@ def test_sort_name_and_direction_conflict(dev_library, tmp_path, capsys):
 
     assert cli("sort", "age", "--direction", path, db=dev_library.db_path) == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_reconstruct_and_walk_write_images(tmp_path, dev_faces, sample_photo, capsys):
+    db = tmp_path / "gan.sqlite"
+    assert main(["index", str(dev_faces), "--db", str(db), "--pack", "dcgan-face-64", "-q"]) == 0
+    cli("attribute", "create", "age", db=db)
+    cli("label", "age", dev_faces / "d0002.jpg", 17, db=db)
+    cli("label", "age", dev_faces / "d0004.jpg", 92, db=db)
+
+    assert cli("reconstruct", sample_photo("grace_hopper"), "--out", tmp_path / "rebuilt.png", db=db) == 0
+    assert cli("walk", "age", "--out", tmp_path / "walk.png", db=db) == 0
+
+    assert (tmp_path / "rebuilt.png").stat().st_size > 1000
+    assert (tmp_path / "walk.png").stat().st_size > 1000
+    assert cli("walk", "age", "--out", tmp_path / "walk.png", "--steps", "1", db=db) == 2
