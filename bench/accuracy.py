@@ -287,7 +287,7 @@ def main() -> int:
         f"## a) {len(paths)} real faces, age ({args.folder.name})",
         "",
         "Each cell: mean Spearman ρ ± its std over the draws / mean absolute error of the calibrated value on the "
-        "unlabeled faces. Directions use the engine's default estimator (ridge in the top principal components).",
+        "unlabeled faces. Directions use the engine's default estimator: ridge regression with a Gaussian prior whose variance along each principal axis is the library's variance there, squared.",
         "",
         *table(header, real_rows),
         "",

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+MAX_WALK_STEPS = 64  # wider strips exceed JPEG's 65,500-pixel limit at 4× zoom
+MAX_WALK_SPREAD = 10.0  # standard deviations; beyond that the generator renders noise
 
 
 def default_db_path() -> Path:
@@ -53,7 +55,11 @@ class StopFlag:
 
 def open_library(args: argparse.Namespace) -> "Library":
     from large_desktop.core.library import Library
+    from large_desktop.core.packs import available_packs
 
+    installed = available_packs()
+    if args.pack is not None and args.pack not in installed:
+        raise UserInputError(f"unknown pack {args.pack!r}; installed packs: {', '.join(sorted(installed))}")
     return Library(Path(args.db), pack_id=args.pack)
 
 
@@ -186,11 +192,11 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
     from large_desktop.core.previews import reconstruct
 
     pack_id = args.pack
-    if pack_id is None:
+    if pack_id is None and Path(args.db).is_file():
         # The library's own pack when it has a generator, else the offline GAN.
         library_pack = open_library(args).pack_id
-        pack_id = library_pack if available_packs()[library_pack].has_generator else "dcgan-face-64"
-    pack = load_pack(pack_id)
+        pack_id = library_pack if available_packs()[library_pack].has_generator else None
+    pack = load_pack(pack_id or "dcgan-face-64")
     image = reconstruct(pack, Path(args.image), FaceDetector())
     save_image(image, Path(args.out))
     print(f"wrote {args.out}: the aligned face (left) and its reconstruction by {pack.id} (right)")
@@ -202,8 +208,10 @@ def cmd_walk(args: argparse.Namespace) -> int:
 
     from large_desktop.core import engine
 
-    if args.steps < 2 or not 0 < args.spread < 100:
-        raise UserInputError(f"--steps {args.steps} and --spread {args.spread:g} are invalid; use --steps 2 or more and --spread above 0")
+    if not 2 <= args.steps <= MAX_WALK_STEPS:
+        raise UserInputError(f"--steps {args.steps} is invalid; use 2 to {MAX_WALK_STEPS} faces")
+    if not 0 < args.spread <= MAX_WALK_SPREAD:
+        raise UserInputError(f"--spread {args.spread:g} is invalid; use a number above 0 and at most {MAX_WALK_SPREAD:g}")
     library = open_library(args)
     direction, _, _, _ = library.direction_for(args.name)
     index = library.latent_index()

@@ -324,3 +324,28 @@ def test_reconstruct_and_walk_write_images(tmp_path, dev_faces, sample_photo, ca
     assert (tmp_path / "rebuilt.png").stat().st_size > 1000
     assert (tmp_path / "walk.png").stat().st_size > 1000
     assert cli("walk", "age", "--out", tmp_path / "walk.png", "--steps", "1", db=db) == 2
+
+
+def test_walk_limits_named(tmp_path, capsys):
+    db = tmp_path / "lib.sqlite"
+
+    assert cli("walk", "age", "--out", tmp_path / "w.png", "--steps", "100000000", db=db) == 2
+    assert "--steps 100000000 is invalid" in capsys.readouterr().err
+    assert cli("walk", "age", "--out", tmp_path / "w.png", "--spread", "1e9", db=db) == 2
+    assert "--spread 1e+09 is invalid" in capsys.readouterr().err
+
+
+def test_unknown_pack_named_everywhere(tmp_path, capsys):
+    assert cli("sort", "--component", "1", "--pack", "bogus", db=tmp_path / "lib.sqlite") == 2
+    assert "unknown pack 'bogus'" in capsys.readouterr().err
+
+
+def test_library_with_two_gan_packs(tmp_path, photo_folder):
+    from large_desktop.core.library import Library
+
+    db = tmp_path / "lib.sqlite"
+    main(["index", str(photo_folder), "--db", str(db), "--pack", "dcgan-face-64-hybrid", "-q"])
+    main(["index", str(photo_folder), "--db", str(db), "--pack", "dcgan-face-64", "-q"])
+
+    assert Library(db).pack_id == "dcgan-face-64"
+    assert cli("sort", "--component", "1", db=db) == 0

@@ -114,10 +114,14 @@ class Library:
         self._index: LatentIndex | None = None
 
     def _stored_pack_id(self) -> str:
-        """Return the pack a library was indexed with when it is the only one, else the default."""
+        """Return the pack the library was indexed with: the default among several, else the first."""
         with self.session() as session:
-            stored = session.scalars(select(PackRecord.id)).all()
-        return stored[0] if len(stored) == 1 else DEFAULT_PACK_ID
+            stored = sorted(session.scalars(select(PackRecord.id)).all())
+        if not stored or DEFAULT_PACK_ID in stored:
+            return DEFAULT_PACK_ID
+        if len(stored) > 1:
+            logger.info("library %s holds packs %s; using %s (choose with --pack)", self.db_path, stored, stored[0])
+        return stored[0]
 
     @cached_property
     def pack(self) -> Pack:
@@ -339,7 +343,7 @@ class Library:
         usable = [(label.photo_id, label.value if label.kind == "value" else word_value[label.kind]) for label in labels if label.photo_id in index]
         skipped = len(labels) - len(usable)
         if skipped:
-            logger.warning("attribute %r: %d labeled photos have no indexed face and are not used", name, skipped)
+            logger.info("attribute %r: %d labeled photos have no indexed face and are not used", name, skipped)
         if len(usable) < 2 or len({value for _, value in usable}) < 2:
             raise UserInputError(
                 f"attribute {name!r} has {len(usable)} usable labels ({skipped} on photos without a face); "

@@ -48,6 +48,18 @@ DEFAULT_RIDGE = 1.0
 # on other spaces, and on the joined dlib + EfficientNet space it ranked gender worse.
 DEFAULT_PRIOR_POWER = 2.0
 
+# The variance prior hurts when the attribute is not among the library's
+# high-variance axes: in bench/rescore.py's synthetic W+ library, with the
+# attribute on the fifth factor and 8 labels, rho fell from 0.63 (hard
+# cut-off) to 0.14 (power 2). With enough labels to check, the power is
+# therefore chosen per fit by leave-one-out error among these candidates:
+# that synthetic case recovers 0.50, and on the dev faces (dlib, age,
+# 500 draws) k = 5 / 10 / 20 give 0.776 / 0.833 / 0.860 against power 2's
+# 0.797 / 0.841 / 0.864.
+AUTO_PRIOR_POWERS = (DEFAULT_PRIOR_POWER, 1.0, 0.0)
+AUTO_MIN_LABELS = 4
+AUTO_MAX_FOLDS = 20  # leave-one-out folds per candidate; more labels use a random subset
+
 
 @dataclass(frozen=True, eq=False)
 class Direction:
@@ -88,6 +100,58 @@ def default_fit_components(num_labels: int, num_available: int) -> int:
 
 
 def direction_from_examples(
+    coords: np.ndarray,
+    values: np.ndarray,
+    basis: PrincipalBasis,
+    n_components: int | None = None,
+    ridge: float = DEFAULT_RIDGE,
+    prior_power: float | None = None,
+) -> Direction:
+    """Estimate an attribute direction from k >= 2 labeled items.
+
+    With prior_power None, the power of the variance prior is DEFAULT_PRIOR_POWER
+    below AUTO_MIN_LABELS labels and otherwise the one of AUTO_PRIOR_POWERS with
+    the smallest leave-one-out error; see `fit_direction` for the rest.
+    """
+    if prior_power is not None:
+        return fit_direction(coords, values, basis, n_components, ridge, prior_power)
+
+    num_labels = coords.shape[0]
+    if num_labels < AUTO_MIN_LABELS or np.unique(np.asarray(values)).size < 3:
+        return fit_direction(coords, values, basis, n_components, ridge, DEFAULT_PRIOR_POWER)
+
+    errors = [_leave_one_out_error(coords, values, basis, n_components, ridge, power) for power in AUTO_PRIOR_POWERS]
+    best = AUTO_PRIOR_POWERS[int(np.argmin(errors))]
+    direction = fit_direction(coords, values, basis, n_components, ridge, best)
+    return Direction(direction.vector, f"{direction.estimator} (prior chosen by leave-one-out)", direction.source)
+
+
+def _leave_one_out_error(
+    coords: np.ndarray, values: np.ndarray, basis: PrincipalBasis, n_components: int | None, ridge: float, power: float
+) -> float:
+    """Mean absolute error of predicting each held-out label from the others (inf when a fold cannot be fitted)."""
+    values = np.asarray(values, dtype=np.float64)
+    folds = np.arange(len(values))
+    if len(folds) > AUTO_MAX_FOLDS:
+        folds = np.random.default_rng(0).choice(folds, AUTO_MAX_FOLDS, replace=False)
+
+    errors = []
+    for held_out in folds:
+        keep = np.arange(len(values)) != held_out
+        if np.ptp(values[keep]) == 0:
+            return float("inf")
+        try:
+            direction = fit_direction(coords[keep], values[keep], basis, n_components, ridge, power)
+        except UserInputError:
+            return float("inf")
+        weights = basis.components @ direction.vector.ravel()  # [K]
+        scores = coords.astype(np.float64) @ weights  # [k]
+        slope, intercept = np.polyfit(scores[keep], values[keep], 1)
+        errors.append(abs(slope * scores[held_out] + intercept - values[held_out]))
+    return float(np.mean(errors))
+
+
+def fit_direction(
     coords: np.ndarray,
     values: np.ndarray,
     basis: PrincipalBasis,

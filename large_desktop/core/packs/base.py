@@ -164,7 +164,10 @@ def load_state_dict(path: Path) -> dict[str, Any]:
 
     try:
         if path.suffix == ".safetensors":
-            return dict(load_file(str(path), device="cpu"))
+            try:
+                return dict(load_file(str(path), device="cpu"))
+            except Exception as exc:  # noqa: BLE001 (SafetensorError and others, by what the bytes hold)
+                raise CheckpointError(f"checkpoint {path} is not a valid safetensors file ({exc}); re-download it") from exc
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise CheckpointError(

@@ -5,7 +5,7 @@ import json
 import logging
 from pathlib import Path
 
-from large_desktop.core.errors import UserInputError
+from large_desktop.core.errors import CheckpointError, UserInputError
 from large_desktop.core.packs.base import RESOURCES, Pack, PackManifest
 
 logger = logging.getLogger(__name__)
@@ -37,12 +37,20 @@ def measured_accuracy(path: Path = MEASURED_FILE) -> dict[str, dict]:
 
 
 def available_packs(folder: Path = MANIFEST_FOLDER) -> dict[str, PackManifest]:
-    """Read every pack manifest in the folder, keyed by pack id."""
+    """Read every valid pack manifest in the folder, keyed by pack id.
+
+    An invalid manifest is logged and left out, so one broken pack does not
+    disable the others.
+    """
     manifests = {}
     for path in sorted(folder.glob("*.json")):
         if path == folder / MEASURED_FILE.name:
             continue
-        manifest = PackManifest.from_file(path)
+        try:
+            manifest = PackManifest.from_file(path)
+        except CheckpointError as exc:
+            logger.warning("skipping pack manifest: %s", exc.message)
+            continue
         manifests[manifest.id] = manifest
     return manifests
 

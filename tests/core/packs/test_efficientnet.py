@@ -64,3 +64,11 @@ def test_tampered_weights_rejected(tmp_path):
 
     with pytest.raises(CheckpointError, match="SHA-256"):
         load_pack("efficientnet-lite0-photo", weights_folder=tmp_path)
+
+
+def test_pickle_named_safetensors_rejected(tmp_path):
+    path = tmp_path / "encoder.safetensors"
+    torch.save({"weight": torch.zeros(3)}, path)
+
+    with pytest.raises(CheckpointError, match="not a valid safetensors file"):
+        load_state_dict(path)
