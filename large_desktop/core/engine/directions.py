@@ -59,6 +59,7 @@ DEFAULT_PRIOR_POWER = 2.0
 AUTO_PRIOR_POWERS = (DEFAULT_PRIOR_POWER, 1.0, 0.0)
 AUTO_MIN_LABELS = 4
 AUTO_MAX_FOLDS = 20  # leave-one-out folds per candidate; more labels use a random subset
+PRIOR_MIN_COMPONENTS = 16  # a basis fitted on fewer than 17 items gets no variance prior
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,6 +118,9 @@ def direction_from_examples(
         return fit_direction(coords, values, basis, n_components, ridge, prior_power)
 
     num_labels = coords.shape[0]
+    if basis.num_components < PRIOR_MIN_COMPONENTS:
+        # A handful of photos gives variances too rough to serve as a prior.
+        return fit_direction(coords, values, basis, n_components, ridge, 0.0)
     if num_labels < AUTO_MIN_LABELS or np.unique(np.asarray(values)).size < 3:
         return fit_direction(coords, values, basis, n_components, ridge, DEFAULT_PRIOR_POWER)
 

@@ -353,3 +353,14 @@ def test_direction_sparse_and_bool_rejected(tmp_path):
         load_direction_file(sparse, (1, 8))
     with pytest.raises(CheckpointError, match="bool"):
         load_direction_file(flags, (1, 8))
+
+
+def test_tiny_library_skips_prior():
+    rng = np.random.default_rng(5)
+    latents = rng.standard_normal((3, 1, 8))
+    basis = PrincipalBasis.fit(latents)
+    coords = basis.project(latents)
+
+    direction = direction_from_examples(coords[:2], np.array([0.0, 1.0]), basis)
+
+    assert direction.estimator.startswith("difference of 2 examples")
