@@ -44,7 +44,6 @@ class LatentIndex:
     """The largest face's latent of every indexed photo, projected for fast scoring."""
 
     photo_ids: np.ndarray  # [N] int64
-    latents: np.ndarray  # [N, L, D] float32
     basis: engine.PrincipalBasis
     coords: np.ndarray  # [N, K] float32
 
@@ -120,7 +119,7 @@ class Library:
         if not stored or DEFAULT_PACK_ID in stored:
             return DEFAULT_PACK_ID
         if len(stored) > 1:
-            logger.info("library %s holds packs %s; using %s (choose with --pack)", self.db_path, stored, stored[0])
+            logger.info("library %s contains latents of packs %s; using %s (choose another with --pack)", self.db_path, stored, stored[0])
         return stored[0]
 
     @cached_property
@@ -161,10 +160,10 @@ class Library:
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Hold the library's indexing lock, so two scans never race on one database.
+        """Take the library's indexing lock, so two scans never race on one database.
 
         Raises:
-            UserInputError: another process holds it.
+            UserInputError: another process has the lock.
         """
         with file_lock(self.db_path.with_name(self.db_path.name + ".index-lock"), blocking=False) as taken:
             if not taken:
@@ -193,7 +192,6 @@ class Library:
         basis = engine.PrincipalBasis.fit(latents)
         self._index = LatentIndex(
             photo_ids=np.array([row.photo_id for row in rows], dtype=np.int64),
-            latents=latents,
             basis=basis,
             coords=basis.project(latents),
         )

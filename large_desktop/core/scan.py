@@ -5,7 +5,6 @@ What the scan cannot see is marked missing, never deleted, so an unmounted
 drive or a moved folder keeps its latents and labels until it comes back.
 """
 
-import hashlib
 import logging
 import os
 from datetime import datetime
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from large_desktop.core.cache.schema import File, Folder, Photo, utc_now
 from large_desktop.core.errors import UserInputError
+from large_desktop.core.hashing import sha256_of
 from large_desktop.core.imaging import SUPPORTED_EXTENSIONS
 
 logger = logging.getLogger(__name__)
@@ -37,13 +37,9 @@ class ScanProgress:
     folder_missing: bool = False
 
 
-def content_hash(path: Path, chunk_size: int = 1 << 20) -> str:
-    """SHA-256 of the file's bytes: the photo's identity."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
+def content_hash(path: Path) -> str:
+    """Return the SHA-256 of the file's bytes: the photo's identity."""
+    return sha256_of(path)
 
 
 def normalise_root(folder: Path) -> Path:

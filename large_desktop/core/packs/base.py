@@ -1,12 +1,12 @@
 """The pack interface: manifest, checksummed weight files, safe loading.
 
 A pack turns aligned crops into latents of shape (L, D). A GAN pack inverts a
-face into a generator's latent space and may carry the generator; an
-embedding pack maps a crop to a pretrained network's features and has none.
-The indexer, the cache and the engine only see the manifest and `encode`.
+face into a generator's latent space and may carry the generator. An
+embedding pack maps a crop to a pretrained network's features and has no
+generator. The indexer, the cache and the engine use only the manifest and
+`encode`.
 """
 
-import hashlib
 import importlib.util
 import json
 import logging
@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from large_desktop.core.errors import CheckpointError
+from large_desktop.core.hashing import sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class WeightFile:
     file: str
     size: int
     sha256: str
-    package: str | None = None  # Python package whose folder holds the file, if any
+    package: str | None = None  # Python package whose folder contains the file, if any
 
 
 @dataclass(frozen=True)
@@ -112,15 +113,6 @@ def weight_path(weight: WeightFile, folder: Path | None = None) -> Path:
     return SHIPPED_WEIGHTS / weight.file
 
 
-def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
-    """Hash a file in chunks (weights are hundreds of MB)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def verify_weight_file(path: Path, expected: WeightFile) -> None:
     """Check a weight file's presence, size and SHA-256 against the manifest.
 
@@ -171,14 +163,14 @@ def load_state_dict(path: Path) -> dict[str, Any]:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise CheckpointError(
-            f"refused to load {path}: it contains pickled objects other than tensors, which could run code; "
+            f"rejected {path}: it contains pickled objects other than tensors, which could run code; "
             "use a checkpoint from a trusted source or convert it to safetensors"
         ) from exc
     except (OSError, RuntimeError, ValueError, EOFError) as exc:
         raise CheckpointError(f"checkpoint {path} is corrupt or not a PyTorch file ({exc}); re-download it") from exc
 
     if not isinstance(state, dict):
-        raise CheckpointError(f"checkpoint {path} holds a {type(state).__name__}, not a dict of tensors")
+        raise CheckpointError(f"checkpoint {path} contains a {type(state).__name__}, expected a dict of tensors")
     return state
 
 
