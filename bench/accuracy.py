@@ -8,9 +8,10 @@ apart in value: the value range is split into k quantile bins and one face
 is drawn from each, so a tiny set is never two faces of the same age.
 Label-free sorting is the best |ρ| among the first 10 principal components.
 
-a) real faces with age labels (default ../shared/data/faces_age_dev);
-b) synthetic ground truth for the DCGAN pack: generator samples moved along a
-   known latent direction by a known amount, rendered, inverted and regressed.
+a) Real faces with age labels (by default the dev faces beside the checkout).
+b) Synthetic ground truth for the DCGAN pack. Generator samples are moved
+   along a known latent direction by a known amount, then rendered, inverted
+   and regressed.
 
 Usage: .venv/bin/python bench/accuracy.py [--draws 1000] [--folder DIR]
 Writes the tables to bench/results/accuracy.md.
@@ -183,8 +184,8 @@ def evaluate(spaces: list[Space], values: np.ndarray, draws: int, seed: int) -> 
 def synthetic_gan(pack_ids: list[str], count: int, draws: int, seed: int) -> list[list[str]]:
     """Move generator samples along a known direction by a known amount; recover the amount.
 
-    The direction is a fixed random unit vector in z; amounts are uniform in
-    [-3, 3] (z has unit variance per dimension, so this is a visible change).
+    The direction is a fixed random unit vector in z. Amounts are uniform in
+    [-3, 3], a visible change because z has unit variance per dimension.
     The regression sees only the inverted latents.
     """
     generator = torch.Generator().manual_seed(seed)

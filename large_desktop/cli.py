@@ -87,7 +87,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def check_folders(library: "Library", folders: list[Path]) -> None:
-    """Reject a folder that does not exist unless the library knows it (an unplugged drive)."""
+    """Reject a folder that does not exist unless the library has scanned it before (an unplugged drive)."""
     known = library.folder_paths()
     for folder in folders:
         if not str(folder).strip():

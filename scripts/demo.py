@@ -3,9 +3,9 @@
 Without --folder it builds a sample folder from photos that scikit-image and
 matplotlib ship (Eileen Collins, Grace Hopper, the cameraman, a cup of coffee,
 a cat), teaches "age" from two of them and sorts the folder. With --folder it
-indexes the user's photos; with --low and --high it teaches an attribute from
-those two photos, otherwise it sorts by the first principal component, which
-needs no labels.
+indexes the user's photos. Given --low and --high too, it teaches an attribute
+from those two photos. Otherwise it sorts by the first principal component,
+which needs no labels.
 """
 
 import argparse

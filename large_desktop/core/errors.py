@@ -1,7 +1,7 @@
 """Error classes shared by the core, the CLI and the GUI.
 
 Every error a user can act on derives from `LargeError` and carries a
-one-line message that names the file or value and says what to do. Anything
+one-line message that names the file or value and what to do. Anything
 else that escapes the core is a bug and is shown with its traceback.
 """
 

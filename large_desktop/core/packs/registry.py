@@ -1,4 +1,4 @@
-"""The packs this installation knows: manifests in resources/packs and their loaders."""
+"""The installed packs: manifests in resources/packs and the classes that load them."""
 
 import importlib
 import json
@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 MANIFEST_FOLDER = RESOURCES / "packs"
 
 # The face pack with the best k = 2 Spearman ρ in bench/accuracy.py
-# (resources/packs/measured.json holds the figures).
+# (resources/packs/measured.json contains the figures).
 DEFAULT_PACK_ID = "dlib-face-128"
 MEASURED_FILE = MANIFEST_FOLDER / "measured.json"
 
