@@ -30,6 +30,22 @@ _RUNNING: set["_Relay"] = set()
 
 _message_sink: Callable[[str], None] | None = None
 
+_writer: QThreadPool | None = None
+
+
+def writer_pool() -> QThreadPool:
+    """Return the one-thread pool that performs every SQLite write of the app.
+
+    Writes queue there in the order they are submitted, so a label change and
+    the indexer's results never race for the database's write lock.
+    """
+    global _writer
+    if _writer is None:
+        _writer = QThreadPool()
+        _writer.setMaxThreadCount(1)
+        _writer.setObjectName("sqlite-writer")
+    return _writer
+
 
 def set_message_sink(sink: Callable[[str], None] | None) -> None:
     """Send the user-facing text of unhandled `LargeError`s to `sink` (main thread)."""

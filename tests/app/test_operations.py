@@ -79,3 +79,13 @@ def test_op_bug_logged_with_traceback(qtbot, messages, caplog):
 
     assert "ZeroDivisionError" in messages[0]
     assert any(record.exc_info for record in caplog.records if record.name == operations.__name__)
+
+
+def test_writer_pool_runs_writes_in_order(qtbot):
+    order: list[int] = []
+
+    for number in range(20):
+        BackgroundOp(lambda number=number: order.append(number)).run(operations.writer_pool())
+    operations.writer_pool().waitForDone(5000)
+
+    assert order == list(range(20))
