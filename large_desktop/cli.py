@@ -150,7 +150,7 @@ def cmd_sort(args: argparse.Namespace) -> int:
     if args.name and (args.direction or args.component is not None):
         raise UserInputError(f"give either the attribute {args.name!r} or --direction/--component, not both")
     library = open_library(args)
-    # An existing file wins over a direction of the same name, as before names existed.
+    # An existing file takes precedence over a direction of the same name, so file paths keep working as before.
     direction_file = direction_name = None
     if args.direction and Path(args.direction).is_file():
         direction_file = Path(args.direction)

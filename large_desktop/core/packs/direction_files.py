@@ -1,10 +1,11 @@
 """Reading direction files without running code from them.
 
-Formats: InterFaceGAN-style boundaries and e4e directions as `.npy`, `.pt` /
-`.pth` (a tensor, or a dict with one tensor), `.npz` and `.safetensors` (one
-array), and GANSpace principal components as a dict of `mean` (1, D),
-`comp` (K, 1, D) and `std` (K,) (e4e's `ffhq_pca.pt`; the GANSpace `.npz`
-keys `lat_mean`, `lat_comp` and `lat_stdev` work too).
+A file contains one direction (an InterFaceGAN-style boundary or an e4e
+direction) or a set of GANSpace principal components. One direction may be a
+`.npy` array, a `.pt` / `.pth` tensor or dict with one tensor, or a `.npz` or
+`.safetensors` file with one array. GANSpace components are a dict of `mean`
+(1, D), `comp` (K, 1, D) and `std` (K,), as in e4e's `ffhq_pca.pt`; the
+GANSpace `.npz` keys `lat_mean`, `lat_comp` and `lat_stdev` work too.
 
 `.npy` and `.npz` are read with ``allow_pickle=False``, `.pt` with
 ``torch.load(weights_only=True, map_location="cpu")``, so a file that needs
@@ -217,7 +218,7 @@ def _ganspace(mean: np.ndarray, components: np.ndarray, stds: np.ndarray, path: 
     if stds.shape != (count,):
         raise CheckpointError(f"direction file {path}: GANSpace std has shape {stds.shape}; expected ({count},)")
     if not (np.all(np.isfinite(stds)) and np.all(stds > 0)):
-        raise CheckpointError(f"direction file {path}: GANSpace std contains values that are not positive; export it again")
+        raise CheckpointError(f"direction file {path}: GANSpace std contains zero, negative or non-finite values; export it again")
 
     mean = mean.astype(np.float64).reshape(1, width)
     logger.debug("read %d GANSpace components of width %d from %s", count, width, path)

@@ -27,7 +27,7 @@ import numpy as np
 from platformdirs import user_data_dir
 
 from large_desktop.core import engine
-from large_desktop.core.errors import CheckpointError, UserInputError
+from large_desktop.core.errors import CheckpointError, LargeError, UserInputError
 from large_desktop.core.packs.base import RESOURCES, PackManifest
 from large_desktop.core.packs.direction_files import KIND_PCA, KINDS, DirectionArray, read_direction_file
 
@@ -97,7 +97,7 @@ def list_directions(manifest: PackManifest) -> list[NamedDirection]:
     for entry in manifest.directions:
         try:
             presets.extend(_read_preset(manifest, entry))
-        except (CheckpointError, KeyError, TypeError) as error:
+        except (LargeError, KeyError, TypeError) as error:
             logger.warning("skipping preset direction %s of pack %s: %s", entry, manifest.id, error)
     return sorted(presets, key=_name_order) + sorted(_read_imported(manifest.id), key=_name_order)
 
@@ -174,8 +174,10 @@ def import_directions(manifest: PackManifest, name: str, path: Path) -> list[Nam
 
     group = name if raws[0].kind == KIND_PCA else None
     names = [name if raw.index is None else f"{name}-{raw.index}" for raw in raws]
-    taken = {direction.name for direction in list_directions(manifest)}
-    clashes = sorted(taken.intersection(names))
+    # Group names count as taken, because `remove NAME` removes a whole group.
+    existing = list_directions(manifest)
+    taken = {direction.name for direction in existing} | {direction.group for direction in existing if direction.group}
+    clashes = sorted(taken.intersection(names + ([group] if group else [])))
     if clashes:
         raise UserInputError(
             f"pack {manifest.id!r} already has a direction named {clashes[0]!r}; "
@@ -299,7 +301,7 @@ def _load_stored(path: Path) -> np.ndarray:
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
-        raise CheckpointError(f"stored direction {path} cannot be read ({error})") from error
+        raise CheckpointError(f"stored direction {path} cannot be read ({error}); remove it and import it again") from error
 
 
 def _read_preset(manifest: PackManifest, entry: dict) -> list[NamedDirection]:

@@ -213,7 +213,7 @@ def test_ganspace_npz_keys(tmp_path):
 def test_ganspace_bad_std_rejected(tmp_path):
     path = tmp_path / "pca.pt"
     torch.save({"mean": torch.zeros(1, 8), "comp": torch.ones(3, 1, 8), "std": torch.tensor([1.0, 0.0, 2.0])}, path)
-    with pytest.raises(CheckpointError, match="std contains values that are not positive"):
+    with pytest.raises(CheckpointError, match="std contains zero, negative or non-finite values"):
         read_direction_file(path)
 
 

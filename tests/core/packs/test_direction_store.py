@@ -222,3 +222,10 @@ def test_packs_kept_apart(e4e):
 
     assert [direction.name for direction in list_directions(first)] == ["age"]
     assert list_directions(second) == []
+
+
+def test_group_name_is_taken(e4e, tmp_path):
+    manifest = make_manifest()
+    import_directions(manifest, "pca", e4e / "ffhq_pca.pt")
+    with pytest.raises(UserInputError, match="already has a direction named 'pca'"):
+        import_directions(manifest, "pca", e4e / "age.pt")
