@@ -150,8 +150,15 @@ def cmd_sort(args: argparse.Namespace) -> int:
     if args.name and (args.direction or args.component is not None):
         raise UserInputError(f"give either the attribute {args.name!r} or --direction/--component, not both")
     library = open_library(args)
-    direction_file = Path(args.direction) if args.direction else None
-    result = library.sort(args.name, component=args.component, direction_file=direction_file, reverse=args.reverse)
+    # An existing file takes precedence over a direction of the same name, so file paths keep working as before.
+    direction_file = direction_name = None
+    if args.direction and Path(args.direction).is_file():
+        direction_file = Path(args.direction)
+    elif args.direction:
+        direction_name = args.direction
+    result = library.sort(
+        args.name, component=args.component, direction_file=direction_file, direction_name=direction_name, reverse=args.reverse
+    )
 
     print(f"direction: {result.direction.estimator}", file=sys.stderr)
     if result.loo_error is not None:
@@ -229,6 +236,48 @@ def save_image(image: "Image.Image", path: Path) -> None:
         image.save(path)
     except (OSError, ValueError) as exc:
         raise UserInputError(f"cannot write image {path}: {exc}; choose another path ending in .png or .jpg") from exc
+
+
+def directions_pack(args: argparse.Namespace) -> "PackManifest":
+    """Return the manifest of --pack, else of the library's pack when --db exists, else of the default pack."""
+    from large_desktop.core.packs import DEFAULT_PACK_ID, available_packs
+
+    installed = available_packs()
+    pack_id = args.pack
+    if pack_id is None:
+        pack_id = open_library(args).pack_id if Path(args.db).is_file() else DEFAULT_PACK_ID
+    if pack_id not in installed:
+        raise UserInputError(f"unknown pack {pack_id!r}; installed packs: {', '.join(sorted(installed))}")
+    return installed[pack_id]
+
+
+def cmd_directions(args: argparse.Namespace) -> int:
+    from large_desktop.core.packs import available_packs
+    from large_desktop.core.packs.direction_store import import_directions, list_directions, remove_directions
+
+    if args.action == "import":
+        manifest = directions_pack(args)
+        imported = import_directions(manifest, args.name, Path(args.file))
+        names = [direction.name for direction in imported]
+        shown = names[0] if len(names) == 1 else f"{names[0]} ... {names[-1]}"
+        print(f"imported {len(names)} direction(s) {shown} for pack {manifest.id}; "
+              f"sort with `large-desktop sort --direction {names[0]}`")
+    elif args.action == "remove":
+        manifest = directions_pack(args)
+        removed = remove_directions(manifest, args.name)
+        print(f"removed {len(removed)} direction(s) from pack {manifest.id}: {', '.join(removed)}")
+    else:
+        manifests = [directions_pack(args)] if args.pack else list(available_packs().values())
+        print("pack\tname\tkind\tshape\torigin\tsource")
+        count = 0
+        for manifest in manifests:
+            for direction in list_directions(manifest):
+                shape = "x".join(map(str, direction.shape))
+                print(f"{manifest.id}\t{direction.name}\t{direction.kind}\t{shape}\t{direction.origin}\t{direction.source}")
+                count += 1
+        if count == 0:
+            print("no directions yet; import one with `large-desktop directions import NAME FILE [--pack ID]`", file=sys.stderr)
+    return 0
 
 
 def cmd_packs(args: argparse.Namespace) -> int:
@@ -357,7 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     sort = commands.add_parser("sort", parents=[common], help="sort the library by an attribute")
     sort.add_argument("name", metavar="NAME", nargs="?")
     sort.add_argument("--component", type=int, help="sort by principal component K (1 = largest) instead of labels")
-    sort.add_argument("--direction", metavar="FILE", help="sort along a direction file (.npy or .pt)")
+    sort.add_argument("--direction", metavar="FILE|NAME",
+                      help="sort along a direction file (.npy, .npz, .pt, .pth, .safetensors) or a direction of the pack by name (see `large-desktop directions list`)")
     sort.add_argument("--csv", metavar="OUT", help="write rank,path,score,value,status to a CSV file")
     sort.add_argument("--copy-to", metavar="DIR", help="copy the sorted photos into DIR with rank prefixes")
     sort.add_argument("--contact-sheet", metavar="OUT.jpg", help="write a contact sheet of the sorted faces")
@@ -382,6 +432,18 @@ def build_parser() -> argparse.ArgumentParser:
     walking.add_argument("--spread", type=float, default=2.0,
                          help="how far to walk each way, in standard deviations of the library's scores (default: %(default)s)")
     walking.set_defaults(run=cmd_walk)
+
+    directions = commands.add_parser("directions", help="list, import or remove named directions of a pack")
+    directions_actions = directions.add_subparsers(dest="action", required=True)
+    directions_actions.add_parser("list", parents=[common], help="list preset and imported directions (of every pack unless --pack)").set_defaults(
+        run=cmd_directions, action="list")
+    importing = directions_actions.add_parser("import", parents=[common], help="import a direction file under a name (a GANSpace file gives NAME-0, NAME-1, ...)")
+    importing.add_argument("name", metavar="NAME")
+    importing.add_argument("file", metavar="FILE", help="direction file: .npy, .npz, .pt, .pth or .safetensors")
+    importing.set_defaults(run=cmd_directions, action="import")
+    removing = directions_actions.add_parser("remove", parents=[common], help="remove an imported direction, or all components imported under NAME")
+    removing.add_argument("name", metavar="NAME")
+    removing.set_defaults(run=cmd_directions, action="remove")
 
     packs = commands.add_parser("packs", help="list installed model packs")
     packs_actions = packs.add_subparsers(dest="action", required=True)

@@ -10,7 +10,7 @@ An alignment recipe turns one detected face into the crop a pack encodes:
 - ``dlib_chip_150``: dlib's own 150×150 face chip (padding 0.25), which the
   dlib ResNet face descriptor was trained on;
 - ``ffhq_256``: the FFHQ oriented quad from eye centres and mouth corners,
-  used by the StyleGAN2 encoders (e4e, pSp) at 256×256;
+  used by the StyleGAN2 encoders (e4e, pSp) at 256×256 (see `ffhq_align`);
 - ``dcgan_64``: the tight 64×64 crop the DCGAN face generator makes, with an
   alpha channel that marks which pixels came from the photo (255) and which
   are padding (0), so an inversion loss can ignore the padding.
@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from large_desktop.core.errors import CheckpointError, UserInputError
+from large_desktop.core.ffhq_align import eye_mouth_points, ffhq_align
 
 logger = logging.getLogger(__name__)
 
@@ -166,68 +167,6 @@ def _dlib_chip(pixels: np.ndarray, face: Face, size: int, padding: float) -> np.
     parts = [dlib.point(int(round(x)), int(round(y))) for x, y in face.landmarks]
     shape = dlib.full_object_detection(rect, parts)
     return np.ascontiguousarray(dlib.get_face_chip(pixels, shape, size=size, padding=padding))
-
-
-def ffhq_quad(landmarks: np.ndarray) -> np.ndarray:
-    """Compute the FFHQ oriented crop quad (TL, BL, BR, TR) from 68 landmarks.
-
-    Eye centres are the means of points 36–41 and 42–47, the mouth point is
-    the mean of the outer lip corners 48 and 54. The crop is centred a tenth
-    of the eye-to-mouth vector below the eyes, with half-side
-    max(2·|eye-to-eye|, 1.8·|eye-to-mouth|), rotated to level the eyes.
-    """
-    eye_left = landmarks[36:42].mean(axis=0)
-    eye_right = landmarks[42:48].mean(axis=0)
-    eye_avg = (eye_left + eye_right) / 2
-    eye_to_eye = eye_right - eye_left
-    mouth_avg = (landmarks[48] + landmarks[54]) / 2
-    eye_to_mouth = mouth_avg - eye_avg
-
-    def rotate(v: np.ndarray) -> np.ndarray:
-        return np.array([-v[1], v[0]])
-
-    x = eye_to_eye - rotate(eye_to_mouth)
-    x = x / np.hypot(*x)
-    x = x * max(np.hypot(*eye_to_eye) * 2.0, np.hypot(*eye_to_mouth) * 1.8)
-    y = rotate(x)
-    center = eye_avg + eye_to_mouth * 0.1
-    return np.stack([center - x - y, center - x + y, center + x + y, center + x - y]).astype(np.float64)  # [4, 2]
-
-
-def ffhq_align(pixels: np.ndarray, landmarks: np.ndarray, output_size: int = 256) -> np.ndarray:
-    """Warp the FFHQ quad to an output_size square (bilinear quad transform).
-
-    Regions of the quad outside the photo are filled by edge reflection, so the
-    encoder gets no black borders.
-    """
-    # TODO: the FFHQ recipe's shrink-by-integer-factor and blurred pad blend are
-    # not implemented; reflection padding alone differs from it at photo edges.
-    quad = ffhq_quad(landmarks)
-    qsize = np.hypot(*(quad[3] - quad[0]))  # side length of the quad in source pixels
-    pad = int(np.ceil(qsize * 0.3))
-
-    padded = np.pad(pixels, ((pad, pad), (pad, pad), (0, 0)), mode="reflect")
-    quad = quad + pad
-    image = Image.fromarray(padded)
-    transform_size = max(output_size, 256)
-    warped = image.transform(
-        (transform_size, transform_size),
-        Image.Transform.QUAD,
-        (quad + 0.5).flatten().tolist(),
-        Image.Resampling.BILINEAR,
-    )
-    if transform_size != output_size:
-        warped = warped.resize((output_size, output_size), Image.Resampling.LANCZOS)
-    return np.asarray(warped, dtype=np.uint8)
-
-
-def eye_mouth_points(landmarks: np.ndarray) -> np.ndarray:
-    """Left eye centre, right eye centre and mouth midpoint from 68 landmarks [3, 2]."""
-    return np.stack([
-        landmarks[36:42].mean(axis=0),
-        landmarks[42:48].mean(axis=0),
-        (landmarks[48] + landmarks[54]) / 2,
-    ]).astype(np.float64)
 
 
 def similarity_align(pixels: np.ndarray, landmarks: np.ndarray, targets: np.ndarray, output_size: int) -> np.ndarray:

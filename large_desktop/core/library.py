@@ -25,6 +25,8 @@ from large_desktop.core.errors import DatabaseError, UserInputError
 from large_desktop.core.faces import FaceDetector
 from large_desktop.core.indexer import IndexProgress, PhotoResult, encode_batch, ensure_pack_record, index_pending, write_results
 from large_desktop.core.packs import DEFAULT_PACK_ID, Pack, load_pack
+from large_desktop.core.packs.direction_files import load_direction_file
+from large_desktop.core.packs.direction_store import load_named_direction
 from large_desktop.core.scan import (
     ScanProgress,
     add_single_file,
@@ -355,18 +357,24 @@ class Library:
         )
 
     def direction_for(
-        self, name: str | None = None, component: int | None = None, direction_file: Path | None = None
+        self,
+        name: str | None = None,
+        component: int | None = None,
+        direction_file: Path | None = None,
+        direction_name: str | None = None,
     ) -> tuple[engine.Direction, engine.Calibration | None, float | None, int]:
-        """Build the direction to sort by: from labels, a principal component or a file."""
+        """Build the direction to sort by: from labels, a principal component, a file or a named direction of the pack."""
         index = self.latent_index()
         if direction_file is not None:
-            return engine.load_direction_file(direction_file, self.pack.latent_shape), None, None, 0
+            return load_direction_file(direction_file, self.pack.latent_shape), None, None, 0
+        if direction_name is not None:
+            return load_named_direction(self.pack.manifest, direction_name), None, None, 0
         if component is not None:
             if not 1 <= component <= index.basis.components.shape[0]:
                 raise UserInputError(f"component {component} does not exist; choose 1 to {index.basis.components.shape[0]}")
             return engine.principal_direction(index.basis, component - 1), None, None, 0
         if name is None:
-            raise UserInputError("give an attribute name, --component K or --direction FILE")
+            raise UserInputError("give an attribute name, --component K or --direction FILE|NAME")
 
         with self.session() as session:
             photo_ids, values, numeric_ids, numbers = self._labeled_values(session, name, index)
@@ -392,11 +400,12 @@ class Library:
         *,
         component: int | None = None,
         direction_file: Path | None = None,
+        direction_name: str | None = None,
         reverse: bool = False,
     ) -> SortResult:
         """Sort every present photo by an attribute; photos without a face come last."""
         index = self.latent_index()
-        direction, calibration, loo_error, num_labels = self.direction_for(name, component, direction_file)
+        direction, calibration, loo_error, num_labels = self.direction_for(name, component, direction_file, direction_name)
         scores = engine.score_coords(index.coords, engine.direction_coords(index.basis, direction))  # [N]
         order = engine.rank(scores, reverse=reverse)
 

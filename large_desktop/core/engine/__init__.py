@@ -1,7 +1,6 @@
 """The LARGE engine: principal basis, directions, scores and calibration, arrays in and out.
 
-Nothing here reads the library database or imports packs. The only file
-access is `load_direction_file`.
+Nothing here reads files or the library database, or imports packs.
 """
 
 from large_desktop.core.engine.basis import PrincipalBasis
@@ -12,9 +11,10 @@ from large_desktop.core.engine.directions import (
     SOURCE_FILE,
     SOURCE_PRINCIPAL,
     Direction,
+    broadcast_to_latent,
     default_fit_components,
+    direction_from_array,
     direction_from_examples,
-    load_direction_file,
     principal_direction,
 )
 from large_desktop.core.engine.scoring import (
@@ -38,15 +38,16 @@ __all__ = [
     "SOURCE_PRINCIPAL",
     "Calibration",
     "Direction",
+    "broadcast_to_latent",
     "PrincipalBasis",
     "average_ranks",
     "combine_rows",
     "default_fit_components",
     "direction_coords",
+    "direction_from_array",
     "direction_from_examples",
     "fit_calibration",
     "leave_one_out",
-    "load_direction_file",
     "principal_direction",
     "rank",
     "row_distances",

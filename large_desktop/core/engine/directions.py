@@ -1,4 +1,4 @@
-"""Attribute directions in latent space: from labeled examples, principal axes or files.
+"""Attribute directions in latent space: from labeled examples, principal axes or imported arrays.
 
 A direction n has the shape of one latent (L, D) and unit norm over all L*D
 numbers. Distance along it is, by the LARGE hypothesis (Latent-Based
@@ -8,10 +8,7 @@ attribute, so few labels fix it.
 
 from __future__ import annotations
 
-import pickle
-import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -269,117 +266,43 @@ def principal_direction(basis: PrincipalBasis, index: int) -> Direction:
 # ----------------------------------------------------------------------
 
 
-def load_direction_file(path: str | Path, latent_shape: tuple[int, int]) -> Direction:
-    """Load an InterFaceGAN-style boundary or e4e direction and normalise it.
+def direction_from_array(array: np.ndarray, latent_shape: tuple[int, int], source: str) -> Direction:
+    """Turn a boundary array (an InterFaceGAN normal, an e4e or GANSpace direction) into a unit Direction.
 
-    Reads `.npy` with ``allow_pickle=False`` and `.pt`/`.pth` with
-    ``torch.load(weights_only=True)`` (a tensor, or a dict with exactly one
-    tensor value), so a file that needs Python code to load is rejected before
-    any code in it runs. Accepted shapes for latent_shape (L, D): (D,) and
-    (1, D), a W direction broadcast to all L rows, (L, D) and (1, L, D).
+    Accepted shapes for latent_shape (L, D): (D,) and (1, D), a W direction
+    repeated on all L rows, (L, D) and (1, L, D). Reading the array from a
+    file is the caller's job (see `core.packs.direction_files`).
+
+    Args:
+        array: Raw direction of any real dtype.
+        latent_shape: (L, D) of the pack the direction is for.
+        source: What the array came from, e.g. a file path, for messages.
 
     Raises:
-        CheckpointError: The file is missing, unreadable, unsafe, of another
-            shape, zero or not finite.
+        CheckpointError: the array is of another shape, not real, zero or not finite.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"direction file not found: {path}; check the path")
-
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
-        array = _load_npy(path)
-    elif suffix in (".pt", ".pth"):
-        array = _load_torch(path)
-    else:
-        raise CheckpointError(f"direction file {path} has an unsupported type {suffix!r}; use .npy, .pt or .pth")
-
     if array.dtype == np.bool_ or not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-        raise CheckpointError(f"direction file {path} contains {array.dtype} values; expected real numbers")
-    vector = _broadcast_to_latent(array.astype(np.float64), latent_shape, path)  # [L, D]
+        raise CheckpointError(f"direction {source} contains {array.dtype} values; expected real numbers")
+    vector = broadcast_to_latent(array.astype(np.float64), latent_shape, source)  # [L, D]
 
     if not np.all(np.isfinite(vector)):
-        raise CheckpointError(f"direction file {path} contains NaN or infinite values; export it again")
+        raise CheckpointError(f"direction {source} contains NaN or infinite values; export it again")
     # Scale by the largest entry first so the norm of 1e300 or 1e-200 values neither overflows nor underflows.
     largest = np.max(np.abs(vector))
     if largest > 0.0:
         vector = vector / largest
     norm = np.linalg.norm(vector)
     if norm == 0.0:
-        raise CheckpointError(f"direction file {path} is all zeros; export a nonzero direction")
-    return Direction(vector / norm, f"imported file {path.name}", SOURCE_FILE)
+        raise CheckpointError(f"direction {source} is all zeros; export a nonzero direction")
+    return Direction(vector / norm, f"imported {source}", SOURCE_FILE)
 
 
-def _load_npy(path: Path) -> np.ndarray:
-    """Read a plain `.npy` array. Object arrays are rejected because loading them unpickles."""
-    try:
-        array = np.load(path, allow_pickle=False)
-    except ValueError as error:
-        # numpy raises ValueError both for object (pickled) arrays and for a broken header.
-        raise CheckpointError(
-            f"direction file {path} is not a plain numeric .npy array ({error}); save it with numpy.save"
-        ) from error
-    except (OSError, EOFError) as error:
-        raise CheckpointError(
-            f"failed to read direction file {path}: {error}; check that the file is complete"
-        ) from error
-    # np.load returns an NpzFile for a zip archive, whatever the suffix.
-    if not isinstance(array, np.ndarray):
-        raise CheckpointError(f"direction file {path} is not a single .npy array; save it with numpy.save")
-    return array
+def broadcast_to_latent(array: np.ndarray, latent_shape: tuple[int, int], source: str) -> np.ndarray:
+    """Reshape (D,), (1, D), (L, D) or (1, L, D) to (L, D), repeating a W row L times.
 
-
-def _load_torch(path: Path) -> np.ndarray:
-    """Read a tensor, or the only tensor of a dict, with the weights-only unpickler."""
-    try:
-        import torch
-    except ImportError as error:
-        raise CheckpointError(
-            f"reading {path} needs torch, which is not installed; save the direction as .npy instead"
-        ) from error
-
-    try:
-        with warnings.catch_warnings():
-            # torch warns about pickle protocols it reads fine; the error below is what the user needs.
-            warnings.simplefilter("ignore")
-            content = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        # weights_only=True raises this before building any object it does not allow.
-        raise CheckpointError(
-            f"direction file {path} was rejected because loading it would run code; "
-            "export the direction as a plain tensor"
-        ) from error
-    except (OSError, EOFError, RuntimeError) as error:
-        raise CheckpointError(
-            f"failed to read direction file {path}: {error}; check that the file is complete"
-        ) from error
-    except Exception as error:  # noqa: BLE001
-        # torch.load on a file that is not a checkpoint at all (text, another
-        # zip) fails with KeyError, TypeError and others depending on the bytes.
-        raise CheckpointError(
-            f"direction file {path} is not a PyTorch tensor file ({type(error).__name__}: {error}); "
-            "export the direction with torch.save or numpy.save"
-        ) from error
-
-    if isinstance(content, dict):
-        tensors = [value for value in content.values() if isinstance(value, torch.Tensor)]
-        if len(tensors) != 1:
-            raise CheckpointError(
-                f"direction file {path} contains a dict with {len(tensors)} tensors "
-                f"(keys {sorted(map(str, content))}); expected exactly one"
-            )
-        content = tensors[0]
-    if not isinstance(content, torch.Tensor):
-        raise CheckpointError(f"direction file {path} contains a {type(content).__name__}; expected a tensor")
-    if content.is_complex() or content.dtype == torch.bool:
-        raise CheckpointError(f"direction file {path} contains {content.dtype} values; expected real numbers")
-    if content.layout != torch.strided:
-        raise CheckpointError(f"direction file {path} contains a {content.layout} tensor; save a dense tensor")
-    return content.detach().to(torch.float64).numpy()
-
-
-def _broadcast_to_latent(array: np.ndarray, latent_shape: tuple[int, int], path: Path) -> np.ndarray:
-    """Reshape (D,), (1, D), (L, D) or (1, L, D) to (L, D), repeating a W row L times."""
+    Raises:
+        CheckpointError: naming the source, its shape and the latent shape.
+    """
     num_rows, width = latent_shape
     if array.shape in ((width,), (1, width)):
         return np.tile(array.reshape(1, width), (num_rows, 1))
@@ -388,5 +311,6 @@ def _broadcast_to_latent(array: np.ndarray, latent_shape: tuple[int, int], path:
 
     expected = ", ".join(str(shape) for shape in ((width,), (1, width), (num_rows, width), (1, num_rows, width)))
     raise CheckpointError(
-        f"direction file {path} has shape {tuple(array.shape)}; expected one of {expected} for this library"
+        f"direction {source} has shape {tuple(array.shape)}, but this pack's latents have shape "
+        f"{tuple(latent_shape)}; use a direction of shape {expected} made for this pack"
     )
