@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from large_desktop.core.cache.schema import File, Item, Latent, PackRecord, PhotoStatus
 from large_desktop.core.cache.store import describe_sqlite_error
 from large_desktop.core.errors import DatabaseError, ImageDecodeError
+from large_desktop.core.ffhq_align import FaceTooSmallError
 from large_desktop.core.faces import FaceDetector, align
 from large_desktop.core.imaging import ImageMissingError, center_square, decode_image
 from large_desktop.core.packs.base import Pack
@@ -102,10 +103,19 @@ def encode_batch(jobs: list[tuple[int, Path]], pack: Pack, detector: FaceDetecto
         if not faces:
             result.status = "no_face"
             continue
+        too_small: list[str] = []
         for face in faces:
-            crops.append(align(decoded.pixels, face, pack.alignment))
+            try:
+                crops.append(align(decoded.pixels, face, pack.alignment))
+            except FaceTooSmallError as exc:
+                # One tiny face in a group photo must not stop the photo or the run.
+                too_small.append(exc.message)
+                continue
             box = tuple(int(round(v / decoded.scale)) for v in face.box)
             owners.append((result, box, face.confidence))
+        if too_small and len(too_small) == len(faces):
+            logger.debug("photo %d at %s: every face is too small for %s", photo_id, path, pack.alignment)
+            result.status, result.error = "no_face", too_small[0]
 
     latents = pack.encode(crops)  # [F, L, D]
     for (result, box, confidence), latent in zip(owners, latents):

@@ -1,3 +1,4 @@
+import dataclasses
 import io
 import shutil
 
@@ -8,8 +9,10 @@ from sqlalchemy import func, select, text
 
 from large_desktop.core.cache.schema import File, Item, Latent, PhotoStatus
 from large_desktop.core.errors import DatabaseError
-from large_desktop.core.indexer import index_pending
+from large_desktop.core.faces import FaceDetector
+from large_desktop.core.indexer import encode_batch, index_pending
 from large_desktop.core.library import Library
+from large_desktop.core.packs.registry import DEFAULT_PACK_ID, load_pack
 
 
 def run_all(generator):
@@ -182,3 +185,22 @@ def test_tiny_images_no_face(tmp_path, sample_photo):
     assert found["thin.png"][0] == "no_face"
     assert found["rule.png"][0] == "no_face"
     assert found["zz_face.jpg"][0] == "done"
+
+
+def test_face_too_small_for_ffhq_is_no_face(tmp_path, dev_faces):
+    # A 33 px face on a grey canvas: dlib still detects it, but its FFHQ crop
+    # square (about 52 px) is under the minimum, so the photo gets "no_face"
+    # with the reason instead of aborting the batch.
+    portrait = Image.open(dev_faces / "d0004.jpg").convert("RGB")
+    small = portrait.resize((portrait.width // 6, portrait.height // 6), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGB", (200, 200), (128, 128, 128))
+    canvas.paste(small, (60, 60))
+    canvas.save(tmp_path / "tiny-face.png")
+
+    pack = load_pack(DEFAULT_PACK_ID)
+    ffhq_pack = type(pack)(dataclasses.replace(pack.manifest, alignment="ffhq_256"), None)
+    results = encode_batch([(1, tmp_path / "tiny-face.png")], ffhq_pack, FaceDetector())
+
+    assert results[0].status == "no_face"
+    assert "too small" in results[0].error
+    assert results[0].faces == []
