@@ -1,8 +1,6 @@
 """The model manager: install, import, recorded hashes, removal, and the registry's view of installed packs."""
 
-import dataclasses
 import hashlib
-import io
 import json
 import logging
 import os
@@ -11,46 +9,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import torch
 
 from large_desktop.core.errors import CheckpointError, Interrupted, UserInputError
 from large_desktop.core.packs import available_packs, load_pack, manager
-from large_desktop.core.packs.base import PackManifest, weight_path
 from large_desktop.core.packs.download import ChecksumError, part_path
-from large_desktop.core.packs.registry import installed_pack_manifests, shipped_packs
+from large_desktop.core.packs.registry import installed_pack_manifests
 from local_file_server import FileServer
-
-MISSING_PREPARER = "large_desktop.core.packs.no_such_converter:install_from_checkpoint"
-
-
-def checkpoint_bytes(seed: int) -> bytes:
-    generator = torch.Generator().manual_seed(seed)
-    buffer = io.BytesIO()
-    torch.save({"state_dict": {"encoder.weight": torch.randn(256, 512, generator=generator)}}, buffer)
-    return buffer.getvalue()
-
-
-def catalogue_entry(pack_id: str, url: str, size: int, *, exact: bool = False, sha256: str | None = None) -> dict:
-    return {
-        "id": pack_id,
-        "name": f"test pack {pack_id}",
-        "family": "e4e",
-        "domain": "face",
-        "dataset": "FFHQ",
-        "resolution": 1024,
-        "n_styles": 18,
-        "latent_shape": [18, 512],
-        "input_size": [256, 256],
-        "file": "e4e_test_encode.pt",
-        "size": size,
-        "size_exact": exact,
-        "sha256": sha256,
-        "license": {"short": "NVIDIA-NC (non-commercial)", "text": "Non-commercial use only."},
-        "url": url,
-        "page": url,
-        "project": "https://example.invalid/project",
-        "directions": [],
-    }
+from pack_fixtures import MISSING_PREPARER, STAND_IN_PREPARER, catalogue_entry, checkpoint_bytes, copy_dcgan_preparer
 
 
 @pytest.fixture
@@ -75,18 +40,6 @@ def served(tmp_path, data_dir, monkeypatch):
         monkeypatch.setenv("LARGE_DESKTOP_CATALOGUE", str(path))
         monkeypatch.setitem(manager.PREPARERS, "e4e", MISSING_PREPARER)
         yield server, body
-
-
-def copy_dcgan_preparer(checkpoint: Path, pack_folder: Path, entry: dict) -> PackManifest:
-    """Stand-in preparer: installs the shipped DCGAN pack's weights under the entry's id."""
-    assert checkpoint.parent == pack_folder
-    shipped = shipped_packs()["dcgan-face-64"]
-    for weight in shipped.weights:
-        shutil.copyfile(weight_path(weight), pack_folder / weight.file)
-    manifest = dataclasses.asdict(shipped) | {"id": entry["id"], "name": entry["name"]}
-    manifest["weights"] = [dataclasses.asdict(weight) | {"package": None} for weight in shipped.weights]
-    (pack_folder / "manifest.json").write_text(json.dumps(manifest))
-    return PackManifest.from_file(pack_folder / "manifest.json")
 
 
 def sha256(data: bytes) -> str:
@@ -142,7 +95,7 @@ def test_install_rejects_changed_download(served, data_dir):
 
 
 def test_install_prepares_loadable_pack(served, data_dir, monkeypatch):
-    monkeypatch.setitem(manager.PREPARERS, "e4e", f"{__name__}:copy_dcgan_preparer")
+    monkeypatch.setitem(manager.PREPARERS, "e4e", STAND_IN_PREPARER)
 
     manifest = manager.install("e4e-test")
 
