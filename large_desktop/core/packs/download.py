@@ -239,7 +239,7 @@ def copy_stream(
             raise Interrupted(f"download of {url} stopped; {offset} bytes are kept in {part}, run the same command again to resume")
         try:
             chunk = response.read(CHUNK_SIZE)
-        except (http.client.IncompleteRead, ConnectionError, TimeoutError) as exc:
+        except (http.client.IncompleteRead, OSError) as exc:  # OSError covers resets and timeouts of the socket
             handle.flush()
             raise ConnectionDropped(f"the connection failed after {offset} bytes ({exc or type(exc).__name__})") from exc
         if not chunk:

@@ -74,7 +74,8 @@ def install(pack_id: str, progress: ProgressCallback | None = None, stop: StopCa
     """Download a catalogue pack's checkpoint, verify it and prepare the pack.
 
     An interrupted download resumes. A checkpoint already downloaded is
-    verified and prepared again without downloading.
+    verified and prepared again without downloading, or downloaded again
+    when it no longer verifies.
 
     Raises:
         UserInputError: the id is not in the catalogue.
@@ -92,8 +93,12 @@ def install(pack_id: str, progress: ProgressCallback | None = None, stop: StopCa
     # file; nothing locks the pack folder yet.
     if checkpoint.is_file():
         logger.info("pack %s: checkpoint %s is already downloaded; verifying it", entry.id, checkpoint)
-        verify_checkpoint(checkpoint, entry, expected, source=str(checkpoint))
-    else:
+        try:
+            verify_checkpoint(checkpoint, entry, expected, source=str(checkpoint))
+        except ChecksumError as exc:
+            logger.warning("pack %s: downloading again because %s", entry.id, exc.message)
+            checkpoint.unlink()
+    if not checkpoint.is_file():
         # TODO: the Google Drive addresses in catalogue.json were never fetched by
         # this code; if Drive answers with its confirmation page, download_file
         # raises its web-page error and the user has to fall back to `packs import`.

@@ -80,6 +80,21 @@ def test_install_reuses_verified_checkpoint(served, data_dir):
     assert len(server.behaviour.requests) == requests
 
 
+def test_install_replaces_corrupted_checkpoint(served, data_dir):
+    server, body = served
+    with pytest.raises(CheckpointError):
+        manager.install("e4e-test")
+    checkpoint = data_dir / "packs" / "e4e-test" / "e4e_test_encode.pt"
+    checkpoint.write_bytes(body[:-1] + bytes([body[-1] ^ 0xFF]))
+    requests = len(server.behaviour.requests)
+
+    with pytest.raises(CheckpointError, match="no_such_converter"):
+        manager.install("e4e-test")
+
+    assert checkpoint.read_bytes() == body
+    assert len(server.behaviour.requests) == requests + 1
+
+
 def test_install_rejects_changed_download(served, data_dir):
     server, body = served
     with pytest.raises(CheckpointError):
