@@ -12,7 +12,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -280,19 +280,124 @@ def cmd_directions(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_packs(args: argparse.Namespace) -> int:
-    from large_desktop.core.packs import DEFAULT_PACK_ID, available_packs
-    from large_desktop.core.packs.registry import measured_accuracy
+def cmd_packs_list(args: argparse.Namespace) -> int:
+    from large_desktop.core.packs import DEFAULT_PACK_ID
+    from large_desktop.core.packs.catalogue import license_summary, load_catalogue
+    from large_desktop.core.packs.manager import installed_packs
+    from large_desktop.core.packs.registry import installed_pack_manifests, measured_accuracy, shipped_packs
 
     measured = measured_accuracy()
-    print("  id\tkind\tdomain\tlatent\tk=2 ρ (age)\tname")
-    for manifest in available_packs().values():
+    folders = installed_packs()
+    print("  id\tkind\tdomain\tlatent\tk=2 ρ (age)\tsize\tlicence\tstatus\tname")
+    shipped = shipped_packs()
+    rows = [(manifest, "shipped") for manifest in shipped.values()]
+    rows += [(manifest, "installed") for manifest, _ in installed_pack_manifests().values() if manifest.id not in shipped]
+    for manifest, status in rows:
         marker = "*" if manifest.id == DEFAULT_PACK_ID else " "
-        rows, dim = manifest.latent_shape
+        latent_rows, dim = manifest.latent_shape
         figure = measured.get(manifest.id, {}).get("k2_rho")
         accuracy = f"{figure:.2f}" if figure is not None else "-"
-        print(f"{marker} {manifest.id}\t{manifest.kind}\t{manifest.domain}\t{rows}x{dim}\t{accuracy}\t{manifest.name}")
+        size = format_bytes(sum(weight.size for weight in manifest.weights))
+        print(f"{marker} {manifest.id}\t{manifest.kind}\t{manifest.domain}\t{latent_rows}x{dim}\t{accuracy}\t{size}\t"
+              f"{license_summary(manifest.license)}\t{status}\t{manifest.name}")
+
+    listed = {manifest.id for manifest, _ in rows}
+    for entry in load_catalogue().values():
+        if entry.id in listed:
+            continue
+        latent_rows, dim = entry.latent_shape
+        size = format_bytes(entry.size) if entry.size_exact else f"~{format_bytes(entry.size)}"
+        status = describe_download(folders.get(entry.id))
+        print(f"  {entry.id}\tgan\t{entry.domain}\t{latent_rows}x{dim}\t-\t{size}\t{entry.license_short}\t{status}\t{entry.name}")
+
     print("* default; ρ: Spearman rank correlation with age from two labeled faces, measured by bench/accuracy.py")
+    print("install a pack with `large-desktop packs install ID`, or `packs import ID FILE` for a checkpoint you already have")
+    return 0
+
+
+def describe_download(folder: "InstalledPack | None") -> str:
+    """Describe how far a catalogue pack got towards being installed."""
+    if folder is None or folder.status == "empty":
+        return "not installed"
+    if folder.status == "partial":
+        return f"partial download ({format_bytes(folder.partial_bytes)})"
+    if folder.status == "downloaded":
+        return "downloaded, not converted"
+    return "broken manifest, run `packs remove` and install again"
+
+
+def format_bytes(size: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} B"
+
+
+def cmd_packs_install(args: argparse.Namespace) -> int:
+    from large_desktop.core.packs import manager
+    from large_desktop.core.packs.catalogue import catalogue_entry
+
+    entry = catalogue_entry(args.id)
+    confirm_license(entry, args.accept_license)
+    print(f"downloading {entry.id} ({entry.file}, about {format_bytes(entry.size)}) from {entry.url}", file=sys.stderr)
+    return run_pack_job(lambda progress, stop: manager.install(entry.id, progress=progress, stop=stop), entry.id, args.quiet)
+
+
+def cmd_packs_import(args: argparse.Namespace) -> int:
+    from large_desktop.core.packs import manager
+    from large_desktop.core.packs.catalogue import catalogue_entry
+
+    entry = catalogue_entry(args.id)
+    confirm_license(entry, args.accept_license)
+    file = Path(args.file)
+    return run_pack_job(lambda progress, stop: manager.import_pack(entry.id, file, progress=progress, stop=stop), entry.id, args.quiet)
+
+
+def run_pack_job(job: "Callable", pack_id: str, quiet: bool) -> int:
+    """Run an install or import with a byte progress bar; Ctrl-C stops it after the current chunk."""
+    from tqdm import tqdm
+
+    from large_desktop.core.errors import Interrupted
+    from large_desktop.core.packs.manager import packs_folder
+
+    stop = StopFlag()
+    stop.install()
+    with tqdm(desc=pack_id, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, disable=quiet) as bar:
+        def on_progress(done: int, total: int | None) -> None:
+            if total is not None and bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            manifest = job(on_progress, stop)
+        except Interrupted as exc:
+            bar.close()
+            print(exc.message, file=sys.stderr)
+            return EXIT_INTERRUPTED
+    print(f"installed {manifest.id} in {packs_folder() / manifest.id}")
+    return 0
+
+
+def confirm_license(entry: "CatalogueEntry", accepted: bool) -> None:
+    """Show a pack's licence; go on when it is accepted by flag or at a y/N prompt."""
+    print(f"{entry.name}: licence {entry.license_short}\n{entry.license_text}\nsource: {entry.project}", file=sys.stderr)
+    if accepted:
+        return
+    if not sys.stdin.isatty():
+        raise UserInputError(f"pack {entry.id} is licensed for non-commercial use only; read the notice above and rerun with --accept-license to install it")
+    try:
+        answer = input("Accept this licence and install? [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes"):
+        raise UserInputError(f"licence not accepted, so pack {entry.id} was not installed")
+
+
+def cmd_packs_remove(args: argparse.Namespace) -> int:
+    from large_desktop.core.packs.manager import remove
+
+    folder = remove(args.id, forget_hash=args.forget_hash)
+    print(f"removed pack {args.id} ({folder})")
     return 0
 
 
@@ -445,9 +550,24 @@ def build_parser() -> argparse.ArgumentParser:
     removing.add_argument("name", metavar="NAME")
     removing.set_defaults(run=cmd_directions, action="remove")
 
-    packs = commands.add_parser("packs", help="list installed model packs")
+    packs = commands.add_parser("packs", help="list, install, import or remove model packs")
     packs_actions = packs.add_subparsers(dest="action", required=True)
-    packs_actions.add_parser("list").set_defaults(run=cmd_packs)
+    packs_actions.add_parser("list", help="list shipped, installed and downloadable packs").set_defaults(run=cmd_packs_list)
+    accept = argparse.ArgumentParser(add_help=False)
+    accept.add_argument("--accept-license", action="store_true", help="accept the pack's licence without a prompt")
+    accept.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    install = packs_actions.add_parser("install", parents=[accept], help="download a pack from the catalogue (resumes an interrupted download)")
+    install.add_argument("id", metavar="ID")
+    install.set_defaults(run=cmd_packs_install)
+    importing = packs_actions.add_parser("import", parents=[accept], help="install a catalogue pack from a checkpoint file you already have")
+    importing.add_argument("id", metavar="ID")
+    importing.add_argument("file", metavar="FILE")
+    importing.set_defaults(run=cmd_packs_import)
+    removing = packs_actions.add_parser("remove", help="delete an installed pack")
+    removing.add_argument("id", metavar="ID")
+    removing.add_argument("--forget-hash", action="store_true",
+                          help="also forget the checkpoint hash recorded at the first install, so another file is accepted")
+    removing.set_defaults(run=cmd_packs_remove)
     return parser
 
 
