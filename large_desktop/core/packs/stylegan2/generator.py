@@ -14,10 +14,9 @@ k drives `convs[k − 1]`. The last row drives only the last `to_rgbs`.
 
 import logging
 import math
-import pickle
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import torch
@@ -25,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from large_desktop.core.errors import CheckpointError, UserInputError
+from large_desktop.core.packs.base import load_state_dict
 from large_desktop.core.packs.stylegan2.ops import (
     ConstantInput,
     EqualLinear,
@@ -227,19 +227,12 @@ def read_generator_state(path: Path) -> dict[str, torch.Tensor]:
         raise CheckpointError(f"generator checkpoint {path} not found; check the path or reinstall the pack")
 
     if path.suffix == ".safetensors":
-        from safetensors import safe_open
-
-        try:
-            with safe_open(str(path), framework="pt", device="cpu") as reader:
-                keys = list(reader.keys())
-                state = {_strip_prefix(key): reader.get_tensor(key) for key in _generator_keys(keys)}
-        except Exception as exc:  # noqa: BLE001 (safetensors raises its own error types for damaged files)
-            raise CheckpointError(f"generator checkpoint {path} is not a valid safetensors file ({exc}); re-download it") from exc
+        state = {_strip_prefix(key): value for key, value in _read_safetensors(path, _generator_keys).items()}
         if not state:
             raise CheckpointError(f"{path} contains no generator tensors (no 'decoder.*' or 'style.1.weight' keys)")
         return state
 
-    raw = _torch_load(path)
+    raw = load_state_dict(path, mmap=True)
     if isinstance(raw.get("state_dict"), dict):
         source = raw["state_dict"]  # e4e / pSp / ReStyle
     elif isinstance(raw.get("g_ema"), dict):
@@ -261,48 +254,46 @@ def read_generator_state(path: Path) -> dict[str, torch.Tensor]:
     return state
 
 
-def read_latent_avg(path: Path, n_latent: int) -> torch.Tensor | None:
-    """Return a checkpoint's tracked mean w as [n_latent, 512], or None when the file has none.
+def read_latent_avg(path: Path, n_latent: int, style_dim: int = 512) -> torch.Tensor | None:
+    """Return a checkpoint's tracked mean w as [n_latent, style_dim], or None when the file has none.
 
-    e4e / pSp files store it as [n_latent, 512], rosinality files as [512].
+    e4e / pSp files store it as [n_latent, style_dim], rosinality files as [style_dim].
 
     Raises:
-        CheckpointError: the file is unreadable or `latent_avg` has another shape.
+        CheckpointError: the file is missing or unreadable, or `latent_avg` has another shape.
     """
     if path.suffix == ".safetensors":
-        from safetensors import safe_open
-
-        with safe_open(str(path), framework="pt", device="cpu") as reader:
-            value = reader.get_tensor("latent_avg") if "latent_avg" in reader.keys() else None
+        value = _read_safetensors(path, lambda keys: [key for key in keys if key == "latent_avg"]).get("latent_avg")
     else:
-        value = _torch_load(path).get("latent_avg")
+        value = load_state_dict(path, mmap=True).get("latent_avg")
     if value is None:
         return None
 
-    if not isinstance(value, torch.Tensor) or value.shape[-1] != 512 or value.ndim > 2:
-        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
-        raise CheckpointError(f"checkpoint {path}: latent_avg is {shape}, expected [512] or [{n_latent}, 512]")
-    value = value.float().reshape(-1, 512)
+    expected = f"[{style_dim}] or [{n_latent}, {style_dim}]"
+    if not isinstance(value, torch.Tensor):
+        raise CheckpointError(f"checkpoint {path}: latent_avg is a {type(value).__name__}, expected a tensor {expected}")
+    if value.ndim not in (1, 2) or value.shape[-1] != style_dim:
+        raise CheckpointError(f"checkpoint {path}: latent_avg has shape {tuple(value.shape)}, expected {expected}")
+
+    value = value.float().reshape(-1, style_dim)
     if value.shape[0] == 1:
-        value = value.expand(n_latent, 512)
+        value = value.expand(n_latent, style_dim)
     if value.shape[0] != n_latent:
-        raise CheckpointError(f"checkpoint {path}: latent_avg has {value.shape[0]} rows, the generator has {n_latent}")
+        raise CheckpointError(f"checkpoint {path}: latent_avg has {value.shape[0]} rows, expected {expected}")
     return value.clone()
 
 
-def _torch_load(path: Path) -> dict[str, Any]:
+def _read_safetensors(path: Path, select: Callable[[list[str]], list[str]]) -> dict[str, torch.Tensor]:
+    """Read only the tensors whose keys `select` returns from a safetensors file."""
+    from safetensors import safe_open
+
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} not found; check the path or reinstall the pack")
     try:
-        raw = torch.load(path, weights_only=True, map_location="cpu", mmap=True)
-    except pickle.UnpicklingError as exc:
-        raise CheckpointError(
-            f"rejected {path}: it contains pickled objects other than tensors, which could run code; "
-            "use a checkpoint from a trusted source or convert it to safetensors"
-        ) from exc
-    except (OSError, RuntimeError, ValueError, EOFError) as exc:
-        raise CheckpointError(f"generator checkpoint {path} is corrupt or not a PyTorch file ({exc}); re-download it") from exc
-    if not isinstance(raw, dict):
-        raise CheckpointError(f"checkpoint {path} contains a {type(raw).__name__}, expected a dict")
-    return raw
+        with safe_open(str(path), framework="pt", device="cpu") as reader:
+            return {key: reader.get_tensor(key) for key in select(list(reader.keys()))}
+    except Exception as exc:  # noqa: BLE001 (safetensors raises its own error types for damaged files)
+        raise CheckpointError(f"checkpoint {path} is not a valid safetensors file ({exc}); re-download it") from exc
 
 
 def _generator_keys(keys: list[str]) -> list[str]:
@@ -352,9 +343,9 @@ def synthesize(
     """
     parameter = next(generator.parameters())
     codes = torch.as_tensor(w_plus).to(parameter.device, parameter.dtype)
-    assert codes.ndim == 3 and codes.shape[1:] == (generator.n_latent, generator.style_dim), (
-        f"w_plus {tuple(codes.shape)}, expected [N, {generator.n_latent}, {generator.style_dim}]"
-    )
+    expected = f"expected [N, {generator.n_latent}, {generator.style_dim}]"
+    assert codes.ndim == 3, f"w_plus {tuple(codes.shape)}, {expected}"
+    assert codes.shape[1:] == (generator.n_latent, generator.style_dim), f"w_plus {tuple(codes.shape)}, {expected}"
     side = preview_size or generator.size
     if side > generator.size or generator.size % side:
         raise UserInputError(f"preview size {side} must divide the generator size {generator.size}")

@@ -5,6 +5,7 @@ of the e4e FFHQ decoder, a rule that regenerates deterministic synthetic
 weights per key, and images that the reference code rendered from them.
 """
 
+import argparse
 import json
 import zlib
 from pathlib import Path
@@ -13,8 +14,16 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from safetensors.torch import save_file
 
-from large_desktop.core.packs.stylegan2.generator import Generator
+from large_desktop.core.errors import CheckpointError, UserInputError
+from large_desktop.core.packs.stylegan2.generator import (
+    Generator,
+    load_generator,
+    read_latent_avg,
+    sefa_directions,
+    synthesize,
+)
 
 ORACLE = Path(__file__).resolve().parents[4].parent / "shared" / "reference" / "stylegan2_e4e"
 PREFIX = "decoder."
@@ -158,3 +167,211 @@ def test_random_noise_fails_golden(oracle_generator, golden_wplus):
     golden = torch.from_numpy(np.load(ORACLE / "golden_sg2_img_avgpool64.npy"))[:1]
     error = (F.avg_pool2d(image, 16) - golden).abs().max().item()
     assert error > 100 * IMAGE_ATOL
+
+
+#----------------------------------------------------------------------------
+# Loading checkpoints (a small 8 px generator keeps the files at about 40 MB)
+
+SMALL = 8
+
+
+@pytest.fixture(scope="module")
+def small_generator() -> Generator:
+    torch.manual_seed(7)
+    generator = Generator(SMALL)
+    with torch.no_grad():
+        for name, parameter in generator.named_parameters():
+            if name.endswith("bias") or name.endswith("noise.weight"):
+                parameter.normal_(0.0, 0.1)  # nonzero, so a bias that fails to load changes the output
+    return generator.eval().requires_grad_(False)
+
+
+@pytest.fixture(scope="module")
+def small_state(small_generator) -> dict[str, torch.Tensor]:
+    """The small generator's state in e4e checkpoint layout (`decoder.` keys)."""
+    return {PREFIX + key: value.clone() for key, value in small_generator.state_dict().items()}
+
+
+@pytest.fixture(scope="module")
+def small_checkpoint(tmp_path_factory, small_state, small_generator) -> Path:
+    path = tmp_path_factory.mktemp("sg2") / "e4e_small.pt"
+    encoder_entry = {"encoder.input_layer.0.weight": torch.ones(64, 3, 3, 3)}
+    latent_avg = torch.arange(small_generator.n_latent * 512, dtype=torch.float32).reshape(-1, 512)
+    torch.save({"state_dict": {**encoder_entry, **small_state}, "opts": {"stylegan_size": SMALL}, "latent_avg": latent_avg}, path)
+    return path
+
+
+def save_checkpoint(path: Path, state: dict[str, torch.Tensor]) -> Path:
+    torch.save({"state_dict": state}, path)
+    return path
+
+
+def assert_same_weights(loaded: Generator, reference: Generator) -> None:
+    reference_state = reference.state_dict()
+    for key, value in loaded.state_dict().items():
+        torch.testing.assert_close(value, reference_state[key], rtol=0, atol=0, msg=key)
+
+
+def test_load_generator_e4e_layout(small_checkpoint, small_generator):
+    loaded = load_generator(small_checkpoint, SMALL, "cpu")
+
+    assert_same_weights(loaded, small_generator)
+    assert not loaded.training
+    assert all(not parameter.requires_grad for parameter in loaded.parameters())
+
+
+def test_load_generator_rosinality_layout(tmp_path, small_generator):
+    path = tmp_path / "rosinality.pt"
+    torch.save({"g_ema": small_generator.state_dict(), "latent_avg": torch.zeros(512)}, path)
+
+    assert_same_weights(load_generator(path, SMALL, "cpu"), small_generator)
+
+
+def test_load_generator_safetensors(tmp_path, small_state, small_generator):
+    path = tmp_path / "decoder.safetensors"
+    save_file({**small_state, "latent_avg": torch.zeros(small_generator.n_latent, 512)}, str(path))
+
+    assert_same_weights(load_generator(path, SMALL, "cpu"), small_generator)
+
+
+def test_load_generator_without_kernels(tmp_path, small_state, small_generator):
+    state = {key: value for key, value in small_state.items() if not key.endswith(".kernel")}
+    path = save_checkpoint(tmp_path / "no_kernels.pt", state)
+
+    assert_same_weights(load_generator(path, SMALL, "cpu"), small_generator)
+
+
+def test_load_generator_rejects_wrong_size(small_checkpoint):
+    with pytest.raises(CheckpointError) as raised:
+        load_generator(small_checkpoint, 16, "cpu")
+
+    message = str(raised.value)
+    assert str(small_checkpoint) in message
+    assert "16 px" in message
+    assert "missing convs.2.conv.weight" in message
+
+
+def test_load_generator_rejects_wrong_shape(tmp_path, small_state):
+    state = dict(small_state)
+    state[PREFIX + "to_rgb1.bias"] = torch.zeros(1, 4, 1, 1)
+    path = save_checkpoint(tmp_path / "misshapen.pt", state)
+
+    with pytest.raises(CheckpointError) as raised:
+        load_generator(path, SMALL, "cpu")
+
+    message = str(raised.value)
+    assert "mis-shaped to_rgb1.bias (1, 4, 1, 1) (expected (1, 3, 1, 1))" in message
+    assert "missing" not in message
+
+
+def test_load_generator_rejects_missing_key(tmp_path, small_state):
+    state = {key: value for key, value in small_state.items() if key != PREFIX + "noises.noise_2"}
+    path = save_checkpoint(tmp_path / "missing.pt", state)
+
+    with pytest.raises(CheckpointError, match="missing noises.noise_2"):
+        load_generator(path, SMALL, "cpu")
+
+
+def test_load_generator_rejects_unexpected_key(tmp_path, small_state):
+    state = {**small_state, PREFIX + "extra.weight": torch.zeros(3)}
+    path = save_checkpoint(tmp_path / "unexpected.pt", state)
+
+    with pytest.raises(CheckpointError, match="unexpected extra.weight"):
+        load_generator(path, SMALL, "cpu")
+
+
+def test_load_generator_rejects_encoder_only(tmp_path):
+    path = save_checkpoint(tmp_path / "encoder.pt", {"encoder.input_layer.0.weight": torch.ones(64, 3, 3, 3)})
+
+    with pytest.raises(CheckpointError, match="contains no generator tensors"):
+        load_generator(path, SMALL, "cpu")
+
+
+def test_load_generator_rejects_pickled_code(tmp_path, small_state):
+    path = tmp_path / "pickled.pt"
+    torch.save({"state_dict": small_state, "opts": argparse.Namespace(stylegan_size=SMALL)}, path)
+
+    with pytest.raises(CheckpointError, match="could run code"):
+        load_generator(path, SMALL, "cpu")
+
+
+def test_load_generator_rejects_missing_file(tmp_path):
+    with pytest.raises(CheckpointError, match="not found"):
+        load_generator(tmp_path / "absent.pt", SMALL, "cpu")
+
+
+def test_read_latent_avg_layouts(tmp_path, small_checkpoint, small_generator):
+    n_latent = small_generator.n_latent
+    per_row = read_latent_avg(small_checkpoint, n_latent)
+    assert per_row is not None
+    assert per_row.shape == (n_latent, 512)
+    assert per_row[1, 0].item() == 512.0
+
+    path = tmp_path / "rosinality.pt"
+    torch.save({"g_ema": {}, "latent_avg": torch.full((512,), 0.5)}, path)
+    broadcast = read_latent_avg(path, n_latent)
+    assert broadcast is not None
+    assert broadcast.shape == (n_latent, 512)
+    assert torch.all(broadcast == 0.5)
+
+    assert read_latent_avg(save_checkpoint(tmp_path / "none.pt", {}), n_latent) is None
+    with pytest.raises(CheckpointError, match=f"latent_avg has {n_latent} rows"):
+        read_latent_avg(small_checkpoint, n_latent + 2)
+
+
+#----------------------------------------------------------------------------
+# Rendering and SeFa
+
+
+def test_synthesize_maps_to_uint8(small_generator):
+    w_plus = torch.randn(3, small_generator.n_latent, 512, generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        image, _ = small_generator(w_plus, input_is_latent=True, randomize_noise=False)  # [3, 3, 8, 8]
+    expected = ((image.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+    pixels = synthesize(small_generator, w_plus.numpy(), batch_size=2)
+
+    assert pixels.dtype == np.uint8
+    assert pixels.shape == (3, SMALL, SMALL, 3)
+    np.testing.assert_array_equal(pixels, expected)
+
+
+def test_synthesize_pools_to_preview_size(small_generator):
+    w_plus = torch.randn(2, small_generator.n_latent, 512, generator=torch.Generator().manual_seed(2))
+    with torch.inference_mode():
+        image, _ = small_generator(w_plus, input_is_latent=True, randomize_noise=False)
+    pooled = F.avg_pool2d(image, 2)
+    expected = ((pooled.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+    pixels = synthesize(small_generator, w_plus, preview_size=4)
+
+    np.testing.assert_array_equal(pixels, expected)
+    with pytest.raises(UserInputError, match="preview size 3"):
+        synthesize(small_generator, w_plus, preview_size=3)
+
+
+def test_sefa_directions_unit_orthogonal_sorted(small_generator):
+    directions = sefa_directions(small_generator, layers="all", k=5)  # [5, 512]
+    stacked = torch.cat([conv.modulation.weight for conv in small_generator.style_convs()]).double()
+
+    assert directions.shape == (5, 512)
+    assert directions.dtype == np.float32
+    np.testing.assert_allclose(directions @ directions.T, np.eye(5), atol=1e-5)
+    energy = (stacked @ torch.from_numpy(directions).double().T).pow(2).sum(dim=0)  # ‖A·n‖² per direction
+    assert torch.all(energy[:-1] >= energy[1:])
+
+    # The first direction is the top right singular vector of A (up to sign).
+    top = torch.linalg.svd(stacked, full_matrices=False).Vh[0]
+    assert abs(float(top @ torch.from_numpy(directions[0]).double())) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_sefa_layer_subset_and_validation(small_generator):
+    first_layer = sefa_directions(small_generator, layers=[0], k=1)[0]
+    weight = small_generator.conv1.conv.modulation.weight.double()
+    top = torch.linalg.svd(weight, full_matrices=False).Vh[0]
+    assert abs(float(top @ torch.from_numpy(first_layer).double())) == pytest.approx(1.0, abs=1e-6)
+
+    with pytest.raises(UserInputError, match="SeFa layers"):
+        sefa_directions(small_generator, layers=[3])
+    with pytest.raises(UserInputError, match="k ≤ 512"):
+        sefa_directions(small_generator, k=0)
