@@ -375,3 +375,18 @@ def test_sefa_layer_subset_and_validation(small_generator):
         sefa_directions(small_generator, layers=[3])
     with pytest.raises(UserInputError, match="k ≤ 512"):
         sefa_directions(small_generator, k=0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_matches_cpu(small_generator):
+    torch.backends.cuda.matmul.allow_tf32 = False  # TF32 would change the results by more than 1e-3
+    torch.backends.cudnn.allow_tf32 = False
+    w_plus = torch.randn(2, small_generator.n_latent, 512, generator=torch.Generator().manual_seed(3))
+    cuda_generator = Generator(SMALL).to("cuda")
+    cuda_generator.load_state_dict(small_generator.state_dict())
+
+    with torch.inference_mode():
+        expected, _ = small_generator(w_plus, input_is_latent=True, randomize_noise=False)
+        image, _ = cuda_generator(w_plus.cuda(), input_is_latent=True, randomize_noise=False)
+
+    torch.testing.assert_close(image.cpu(), expected, rtol=0, atol=IMAGE_ATOL)
