@@ -323,6 +323,39 @@ def test_read_latent_avg_layouts(tmp_path, small_checkpoint, small_generator):
 # Rendering and SeFa
 
 
+def test_forward_z_equals_broadcast_w(small_generator):
+    z = torch.randn(2, 512, generator=torch.Generator().manual_seed(4))
+    with torch.inference_mode():
+        w = small_generator.style(z)  # [2, 512]
+        from_z, latent = small_generator(z, randomize_noise=False, return_latents=True)
+        from_w_plus, _ = small_generator([w[:, None].repeat(1, small_generator.n_latent, 1)], input_is_latent=True, randomize_noise=False)
+
+    assert latent is not None
+    assert latent.shape == (2, small_generator.n_latent, 512)
+    torch.testing.assert_close(from_z, from_w_plus, rtol=0, atol=1e-6)
+
+
+def test_forward_truncation_to_center(small_generator):
+    z = torch.randn(2, 512, generator=torch.Generator().manual_seed(5))
+    center = torch.randn(1, 512, generator=torch.Generator().manual_seed(6))
+    with torch.inference_mode():
+        truncated, _ = small_generator(z, randomize_noise=False, truncation=0.0, truncation_latent=center)
+        at_center, _ = small_generator(center.expand(2, -1), input_is_latent=True, randomize_noise=False)
+
+    torch.testing.assert_close(truncated, at_center, rtol=0, atol=1e-6)
+
+
+def test_forward_noise_buffers_are_deterministic(small_generator):
+    w_plus = torch.randn(1, small_generator.n_latent, 512, generator=torch.Generator().manual_seed(8))
+    with torch.inference_mode():
+        first, _ = small_generator(w_plus, input_is_latent=True, randomize_noise=False)
+        second, _ = small_generator(w_plus, input_is_latent=True, noise=small_generator.noise_buffers())
+        random, _ = small_generator(w_plus, input_is_latent=True, randomize_noise=True)
+
+    torch.testing.assert_close(first, second, rtol=0, atol=0)
+    assert (first - random).abs().max().item() > 1e-3
+
+
 def test_synthesize_maps_to_uint8(small_generator):
     w_plus = torch.randn(3, small_generator.n_latent, 512, generator=torch.Generator().manual_seed(1))
     with torch.inference_mode():
