@@ -145,20 +145,19 @@ class GridView(QListView):
         if not isinstance(model, LibraryModel) or model.rowCount() == 0:
             return []
         viewport = self.viewport().rect()
-        first = self.indexAt(viewport.topLeft() + self._inset())
-        last = self.indexAt(viewport.bottomRight() - self._inset())
+        inset = QPoint(SPACING, SPACING)
+        first = self.indexAt(viewport.topLeft() + inset)
+        last_line = self.indexAt(QPoint(viewport.left() + SPACING, viewport.bottom() - SPACING))
         start = first.row() if first.isValid() else 0
-        end = last.row() if last.isValid() else min(model.rowCount() - 1, start + self._rows_per_screen())
+        if last_line.isValid():
+            end = min(model.rowCount() - 1, last_line.row() + self._columns() - 1)
+        else:
+            end = model.rowCount() - 1  # the rows end above the bottom of the viewport
         return [model.photo_id_at(row) for row in range(start, end + 1)]
 
-    def _inset(self) -> QPoint:
-        return QPoint(SPACING, SPACING)
-
-    def _rows_per_screen(self) -> int:
+    def _columns(self) -> int:
         cell = self._delegate.sizeHint(QStyleOptionViewItem(), QModelIndex())
-        columns = max(1, self.viewport().width() // cell.width())
-        lines = self.viewport().height() // cell.height() + 2
-        return columns * lines
+        return max(1, self.viewport().width() // cell.width())
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from large_desktop.app.index_worker import IndexWorker
 from large_desktop.app.operations import BackgroundOp, ProgressOp, report_failure, writer_pool
 from large_desktop.core.errors import UserInputError
+from large_desktop.core.indexer import BATCH_SIZE
 from large_desktop.core.library import Library
 from large_desktop.core.scan import normalise_root
 
@@ -51,8 +52,9 @@ class LibrarySession(QObject):
     batch_written = Signal(object)
     scan_finished = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, batch_size: int = BATCH_SIZE) -> None:
         super().__init__(parent)
+        self.batch_size = batch_size  # photos per encoded and written batch
         self.library: Library | None = None
         self.worker: IndexWorker | None = None
         self._scan_stop = False
@@ -75,7 +77,7 @@ class LibrarySession(QObject):
         if self._closed:
             return
         self.library = library
-        self.worker = IndexWorker(library)
+        self.worker = IndexWorker(library, batch_size=self.batch_size)
         self.worker.report.connect(self.report)
         self.worker.batch_written.connect(self.batch_written)
         self.worker.error.connect(report_failure)
@@ -150,7 +152,10 @@ class LibrarySession(QObject):
 
     def reload_listing(self) -> None:
         library = self._require()
-        BackgroundOp(library.listing).on_success(self._emit_listing).run()
+        # On the writer thread, so the listing is read after every batch whose
+        # `batch_written` signal came before it, and a stale "pending" never
+        # overwrites a status the grid already shows.
+        BackgroundOp(library.listing).on_success(self._emit_listing).run(writer_pool())
 
     def reload_folders(self) -> None:
         library = self._require()

@@ -37,10 +37,16 @@ def setup_logging(verbose: bool = False) -> Path | None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
-    stderr = logging.StreamHandler()
-    stderr.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root.addHandler(stderr)
+    stderr_level = logging.DEBUG if verbose else logging.WARNING
+    consoles = [handler for handler in root.handlers if type(handler) is logging.StreamHandler]
+    if not consoles:
+        console = logging.StreamHandler()
+        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(console)
+        consoles = [console]
+    for console in consoles:
+        # The root level is DEBUG for the file, so the console filters by itself.
+        console.setLevel(stderr_level)
 
     log_file = Path(user_log_dir(APP_NAME, appauthor=False)) / "large-desktop.log"
     try:
@@ -81,7 +87,7 @@ def run(argv: list[str] | None = None) -> int:
         print("no display found (DISPLAY and WAYLAND_DISPLAY are unset); running the headless demo instead", flush=True)
         from large_desktop import demo
 
-        return demo.main([])
+        return demo.main(["--headless"])
 
     log_file = setup_logging(args.verbose)
     from PySide6.QtCore import QSettings, QTimer
