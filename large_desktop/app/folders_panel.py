@@ -3,6 +3,8 @@
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
+from large_desktop.app.qt_workarounds import emit
+
 
 class FoldersPanel(QWidget):
     """Shows folders; missing ones (an unplugged drive) are marked.
@@ -55,4 +57,4 @@ class FoldersPanel(QWidget):
     def _on_remove(self) -> None:
         folder = self.current_folder()
         if folder is not None:
-            self.remove_requested.emit(folder)
+            emit(self.remove_requested, folder)

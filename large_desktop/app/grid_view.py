@@ -12,11 +12,13 @@ from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPixmap, QWheel
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from large_desktop.app.library_model import LibraryModel, StatusRole
+from large_desktop.app.qt_workarounds import emit
 
 logger = logging.getLogger(__name__)
 
 MIN_ZOOM, MAX_ZOOM, DEFAULT_ZOOM = 64, 256, 128  # thumbnail side in pixels
 ZOOM_STEP = 16
+LAYOUT_BATCH = 2000  # rows laid out per event-loop pass
 CAPTION_HEIGHT = 18
 SPACING = 6
 STATUS_COLOURS = {
@@ -94,7 +96,10 @@ class GridView(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setUniformItemSizes(True)  # lets the view lay out 100,000 rows without asking each one
-        self.setLayoutMode(QListView.LayoutMode.SinglePass)
+        # Qt lays out every row after a re-order and asks the model's rowCount
+        # twice per row; in batches, the first screen paints after the first batch.
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(LAYOUT_BATCH)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
@@ -106,7 +111,7 @@ class GridView(QListView):
         self._word_timer = QTimer(self)
         self._word_timer.setSingleShot(True)
         self._word_timer.timeout.connect(self._apply_word)
-        self.verticalScrollBar().valueChanged.connect(lambda _: self.visible_rows_changed.emit())
+        self.verticalScrollBar().valueChanged.connect(lambda _: emit(self.visible_rows_changed))
 
     # --------------------------------------------------------------- zoom
 
@@ -120,13 +125,13 @@ class GridView(QListView):
             return
         self._delegate.thumb_size = size
         self.scheduleDelayedItemsLayout()  # uniform sizes are cached; force a new layout
-        self.visible_rows_changed.emit()
+        emit(self.visible_rows_changed)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             steps = event.angleDelta().y() // 120 or (1 if event.angleDelta().y() > 0 else -1 if event.angleDelta().y() < 0 else 0)
             if steps:
-                self.zoom_requested.emit(max(MIN_ZOOM, min(MAX_ZOOM, self.thumb_size + steps * ZOOM_STEP)))
+                emit(self.zoom_requested, max(MIN_ZOOM, min(MAX_ZOOM, self.thumb_size + steps * ZOOM_STEP)))
             event.accept()
             return
         super().wheelEvent(event)
@@ -161,7 +166,7 @@ class GridView(QListView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self.visible_rows_changed.emit()
+        emit(self.visible_rows_changed)
 
     # ---------------------------------------------------------------- keys
 
@@ -172,7 +177,7 @@ class GridView(QListView):
         if modifiers == Qt.KeyboardModifier.NoModifier or modifiers == Qt.KeyboardModifier.ShiftModifier:
             if text and (text.isdigit() or (text in ".-" and (text == "-" and not self._typed or text == "." and "." not in self._typed))):
                 self._typed += text
-                self.number_typed.emit(self._typed)
+                emit(self.number_typed, self._typed)
                 if self._typed in ("1", "2"):
                     self._word_timer.start(self.WORD_DELAY_MS)
                 else:
@@ -182,7 +187,7 @@ class GridView(QListView):
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._typed:
                 self._word_timer.stop()
                 value, self._typed = self._typed, ""
-                self.number_typed.emit("")
+                emit(self.number_typed, "")
                 self._emit_label(value)
                 event.accept()
                 return
@@ -192,14 +197,14 @@ class GridView(QListView):
                 return
             if key == Qt.Key.Key_Backspace and self._typed:
                 self._typed = self._typed[:-1]
-                self.number_typed.emit(self._typed)
+                emit(self.number_typed, self._typed)
                 event.accept()
                 return
             if key == Qt.Key.Key_Delete:
                 self._cancel_typing()
                 ids = self.selected_photo_ids()
                 if ids:
-                    self.unlabel_requested.emit(ids)
+                    emit(self.unlabel_requested, ids)
                 event.accept()
                 return
         super().keyPressEvent(event)
@@ -207,16 +212,16 @@ class GridView(QListView):
     def _apply_word(self) -> None:
         word = {"1": "low", "2": "high"}.get(self._typed)
         self._typed = ""
-        self.number_typed.emit("")
+        emit(self.number_typed, "")
         if word is not None:
             self._emit_label(word)
 
     def _cancel_typing(self) -> None:
         self._word_timer.stop()
         self._typed = ""
-        self.number_typed.emit("")
+        emit(self.number_typed, "")
 
     def _emit_label(self, value: str) -> None:
         ids = self.selected_photo_ids()
         if ids:
-            self.label_requested.emit(ids, value)
+            emit(self.label_requested, ids, value)

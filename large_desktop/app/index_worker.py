@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThread, Signal
 
 from large_desktop.app.operations import writer_pool
+from large_desktop.app.qt_workarounds import emit
 from large_desktop.core.errors import LargeError
 from large_desktop.core.faces import FaceDetector
 from large_desktop.core.indexer import BATCH_SIZE, PhotoResult, PreparedPhoto, encode_prepared, prepare_photo
@@ -90,10 +91,10 @@ class _WriteTask(QRunnable):
             self._worker.library.write_batch(self._results)
         except BaseException as exc:  # noqa: BLE001 - the main thread decides what to show
             self._worker._release(ids)
-            self._worker._relay.failed.emit(exc)
+            emit(self._worker._relay.failed, exc)
             return
         self._worker._release(ids)
-        self._worker._relay.written.emit(result_summary(self._results))
+        emit(self._worker._relay.written, result_summary(self._results))
 
 
 class IndexWorker(QThread):
@@ -167,8 +168,8 @@ class IndexWorker(QThread):
             device = device_name()
             pack = self.library.pack
         except LargeError as exc:
-            self.error.emit(exc)
-            self.report.emit(IndexReport("stopped"))
+            emit(self.error, exc)
+            emit(self.report, IndexReport("stopped"))
             return
         logger.info("index worker started for %s on %s with pack %s", self.library.db_path, device, pack.id)
 
@@ -194,7 +195,7 @@ class IndexWorker(QThread):
                 try:
                     self._fill(queue, pool, prepare)
                 except LargeError as exc:
-                    self.error.emit(exc)
+                    emit(self.error, exc)
                     self.pause()
                     continue
                 if not queue:
@@ -217,14 +218,14 @@ class IndexWorker(QThread):
                     future.cancel()
         self._release([photo_id for photo_id in list(self._claimed)])
         logger.info("index worker stopped for %s after %d photos", self.library.db_path, done)
-        self.report.emit(IndexReport("stopped", done, done, faces, failed, device=device))
+        emit(self.report, IndexReport("stopped", done, done, faces, failed, device=device))
 
     def _wait_until_runnable(self, done: int, faces: int, failed: int, device: str, has_queue: bool) -> bool:
         """Block while paused or idle; return False when asked to stop."""
         if self._paused and not self._stop:
             # Counted outside the lock, so pause() on the main thread never waits for SQLite.
             self._state = "paused"
-            self.report.emit(IndexReport("paused", done, done + self._pending_estimate(), faces, failed, device=device))
+            emit(self.report, IndexReport("paused", done, done + self._pending_estimate(), faces, failed, device=device))
         with self._condition:
             while not self._stop and (self._paused or not (self._work_hint or has_queue)):
                 self._condition.wait()
@@ -234,7 +235,7 @@ class IndexWorker(QThread):
         with self._condition:
             self._work_hint = False
         self._state = "idle"
-        self.report.emit(IndexReport("idle", done, done, faces, failed, device=device))
+        emit(self.report, IndexReport("idle", done, done, faces, failed, device=device))
 
     def _fill(self, queue: deque, pool: ThreadPoolExecutor, prepare) -> None:
         """Claim pending photos and start preparing them until BATCHES_AHEAD batches are queued."""
@@ -256,7 +257,7 @@ class IndexWorker(QThread):
         remaining = self._pending_estimate()
         eta = remaining / rate if rate > 0 else None
         self._state = "running"
-        self.report.emit(IndexReport("running", done, done + remaining, faces, failed, rate, face_rate, eta, device))
+        emit(self.report, IndexReport("running", done, done + remaining, faces, failed, rate, face_rate, eta, device))
 
     def _pending_estimate(self) -> int:
         try:
@@ -272,4 +273,4 @@ class IndexWorker(QThread):
         """Pause on a failed write (disk full, read-only) so the same error does not repeat per batch."""
         logger.warning("index worker paused: a batch could not be written: %s", exc)
         self.pause()
-        self.error.emit(exc)
+        emit(self.error, exc)

@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractListModel, QCoreApplication, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from large_desktop.app.mime import PHOTO_IDS_MIME, encode_photo_ids
+from large_desktop.app.qt_workarounds import emit
 from large_desktop.app.thumbnails import ThumbnailLoader
 from large_desktop.core.library import PhotoListing
 
@@ -91,7 +92,7 @@ class LibraryModel(QAbstractListModel):
         self._order = self._compute_order()
         self._update_display_rows()
         self.endResetModel()
-        self.statuses_changed.emit()
+        emit(self.statuses_changed)
 
     def apply_scores(self, result: Scores | None) -> None:
         """Re-order rows by score (highest first, or lowest with reverse); None = library order."""
@@ -142,8 +143,8 @@ class LibraryModel(QAbstractListModel):
             display = self._display_row[changed]
             display = display[display >= 0]
             if len(display):
-                self.dataChanged.emit(self.index(int(display.min())), self.index(int(display.max())))
-        self.statuses_changed.emit()
+                emit(self.dataChanged, self.index(int(display.min())), self.index(int(display.max())))
+        emit(self.statuses_changed)
 
     # ------------------------------------------------------------ queries
 
@@ -260,7 +261,7 @@ class LibraryModel(QAbstractListModel):
 
     def _reorder(self) -> None:
         """Apply a new display order, keeping selection and current index on the same photos."""
-        self.layoutAboutToBeChanged.emit()
+        emit(self.layoutAboutToBeChanged)
         old_order = self._order
         persistent = self.persistentIndexList()
         old_rows = [int(old_order[index.row()]) if 0 <= index.row() < len(old_order) else -1 for index in persistent]
@@ -273,8 +274,8 @@ class LibraryModel(QAbstractListModel):
             display = int(self._display_row[listing_row]) if listing_row >= 0 else -1
             new_indexes.append(self.index(display) if display >= 0 else QModelIndex())
         self.changePersistentIndexList(persistent, new_indexes)
-        self.layoutChanged.emit()
-        self.order_changed.emit()
+        emit(self.layoutChanged)
+        emit(self.order_changed)
 
     def _caption(self, row: int) -> str:
         value = self._predicted[row]
@@ -305,7 +306,7 @@ class LibraryModel(QAbstractListModel):
         display = self.row_of(photo_id)
         if display is not None:
             index = self.index(display)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+            emit(self.dataChanged, index, index, [Qt.ItemDataRole.DecorationRole])
 
 
 def _status_text(status: str) -> str:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from large_desktop.app.index_worker import IndexWorker
 from large_desktop.app.operations import BackgroundOp, ProgressOp, report_failure, writer_pool
+from large_desktop.app.qt_workarounds import emit
 from large_desktop.core.errors import UserInputError
 from large_desktop.core.indexer import BATCH_SIZE
 from large_desktop.core.library import Library
@@ -82,7 +83,7 @@ class LibrarySession(QObject):
         self.worker.batch_written.connect(self.batch_written)
         self.worker.error.connect(report_failure)
         self.worker.start()
-        self.opened.emit(library)
+        emit(self.opened, library)
         self.reload_listing()
         self.reload_folders()
         folders = self._pending_folders
@@ -133,7 +134,7 @@ class LibrarySession(QObject):
             self.worker.wake()
 
     def _on_scan_finished(self) -> None:
-        self.scan_finished.emit()
+        emit(self.scan_finished)
         self._after_change(wake=True)
 
     def _on_scan_failed(self, exc: BaseException) -> None:
@@ -163,11 +164,11 @@ class LibrarySession(QObject):
 
     def _emit_listing(self, listing) -> None:
         if not self._closed:
-            self.listing_loaded.emit(listing)
+            emit(self.listing_loaded, listing)
 
     def _emit_folders(self, folders) -> None:
         if not self._closed:
-            self.folders_changed.emit(folders)
+            emit(self.folders_changed, folders)
 
     # ------------------------------------------------------------ indexer
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from large_desktop.app.index_worker import IndexReport
+from large_desktop.app.qt_workarounds import emit
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ class IndexStatus(QWidget):
 
     def _on_pause_toggled(self, checked: bool) -> None:
         self.pause_button.setText(self.tr("resume") if checked else self.tr("pause"))
-        self.pause_toggled.emit(checked)
+        emit(self.pause_toggled, checked)
 
 
 class MessageBar(QFrame):

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
+from large_desktop.app.qt_workarounds import emit
 from large_desktop.core.errors import LargeError
 from large_desktop.core.thumbnail_cache import ThumbnailCache
 
@@ -49,16 +50,16 @@ class _DecodeTask(QRunnable):
             try:
                 file = self._loader.cache.get(Path(path), content_hash, THUMBNAIL_SIZE)
             except LargeError as exc:
-                self._loader._relay.failed.emit(photo_id, exc.message)
+                emit(self._loader._relay.failed, photo_id, exc.message)
                 continue
             except OSError as exc:
-                self._loader._relay.failed.emit(photo_id, str(exc))
+                emit(self._loader._relay.failed, photo_id, str(exc))
                 continue
             image = QImage(str(file))  # QImage, unlike QPixmap, may be built off the main thread
             if image.isNull():
-                self._loader._relay.failed.emit(photo_id, f"thumbnail {file} cannot be read")
+                emit(self._loader._relay.failed, photo_id, f"thumbnail {file} cannot be read")
                 continue
-            self._loader._relay.loaded.emit(photo_id, image)
+            emit(self._loader._relay.loaded, photo_id, image)
 
 
 class ThumbnailLoader(QObject):
@@ -148,7 +149,7 @@ class ThumbnailLoader(QObject):
         self._pixmaps[photo_id] = QPixmap.fromImage(image)
         while len(self._pixmaps) > MEMORY_ITEMS:
             self._pixmaps.popitem(last=False)
-        self.loaded.emit(photo_id)
+        emit(self.loaded, photo_id)
 
     @Slot(int, str)
     def _on_failed(self, photo_id: int, reason: str) -> None:
@@ -156,4 +157,4 @@ class ThumbnailLoader(QObject):
             self._queued.discard(photo_id)
         logger.debug("no thumbnail for photo %d: %s", photo_id, reason)
         self._failed[photo_id] = reason
-        self.loaded.emit(photo_id)
+        emit(self.loaded, photo_id)
