@@ -7,7 +7,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from large_desktop.app.library_model import ErrorRole, StatusRole
-from app_helpers import INDEX_TIMEOUT_MS, copy_faces, wait_indexed
+from app_helpers import INDEX_TIMEOUT_MS, copy_faces, make_window, mixed_folder, wait_indexed  # noqa: F401 (fixtures)
 
 
 def drop_urls(window, paths) -> QDropEvent:
@@ -73,25 +73,25 @@ def test_failed_count_turns_on_filter(qtbot, make_window, tmp_path, mixed_folder
 
 def test_quit_mid_index_resumes(qtbot, make_window, tmp_path, dev_faces):
     folder = tmp_path / "faces"
-    copy_faces(dev_faces, folder, 12)
+    copy_faces(dev_faces, folder, 24)
     db_path = tmp_path / "library.sqlite"
 
-    first = make_window(batch_size=3)
+    first = make_window(batch_size=2)
     with qtbot.waitSignal(first.session.batch_written, timeout=INDEX_TIMEOUT_MS):
         first.open_library(db_path, folders=[folder])
     first.close()  # blocks until the batch in flight is written
     written = status_rows(db_path)
-    assert 3 <= len(written) < 12
-    assert len(written) % 3 == 0
+    assert 2 <= len(written) < 24
+    assert len(written) % 2 == 0
 
-    second = make_window(batch_size=3)
+    second = make_window(batch_size=2)
     second.open_library(db_path)
-    wait_indexed(qtbot, second, rows=12)
+    wait_indexed(qtbot, second, rows=24)
     second.close()
 
     final = status_rows(db_path)
-    assert len(final) == 12
-    assert len({photo_id for photo_id, _ in final}) == 12
+    assert len(final) == 24
+    assert len({photo_id for photo_id, _ in final}) == 24
     assert dict(written).items() <= dict(final).items()
     with sqlite3.connect(db_path) as connection:
         items = connection.execute("SELECT photo_id, face_index, COUNT(*) FROM items GROUP BY photo_id, face_index").fetchall()
