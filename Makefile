@@ -32,6 +32,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt Makefile
 	$(PY) scripts/check_environment.py
 	touch $@
 
+# Indexes and sorts the sample photos (or FOLDER), then opens the app on that
+# library; without a display it says so and stops after the headless steps.
 demo: setup
 	$(PY) scripts/demo.py --out $(DEMO_DIR) $(if $(FOLDER),--folder "$(FOLDER)") $(if $(LOW),--low "$(LOW)") $(if $(HIGH),--high "$(HIGH)")
 

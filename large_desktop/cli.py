@@ -487,7 +487,15 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
-    commands = parser.add_subparsers(dest="command", required=True)
+    # No command opens the desktop app, like `large-desktop app`.
+    commands = parser.add_subparsers(dest="command")
+
+    app = commands.add_parser("app", help="open the desktop app (the default without a command)")
+    app.add_argument("--db", help="library database file (default: the last library opened, else %s)" % default_db_path())
+    app.add_argument("--folder", action="append", default=[], metavar="DIR", help="add this folder to the library (repeatable)")
+    app.add_argument("--quit-after", type=int, metavar="MS", help="close the window this many milliseconds after it is shown")
+    app.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    app.set_defaults(run=cmd_app)
 
     index = commands.add_parser("index", parents=[common], help="scan folders and encode every new photo")
     index.add_argument("folders", nargs="+", metavar="FOLDER")
@@ -571,8 +579,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    from large_desktop.app.main import run
+
+    argv = [f"--folder={folder}" for folder in args.folder]
+    if args.db:
+        argv.append(f"--db={args.db}")
+    if args.quit_after is not None:
+        argv.append(f"--quit-after={args.quit_after}")
+    if args.verbose:
+        argv.append("--verbose")
+    return run(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command is None:
+        args = build_parser().parse_args(["app"])
     verbose = getattr(args, "verbose", False)
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from large_desktop.app.qt_workarounds import emit
 from large_desktop.core.errors import Interrupted, LargeError
 
 logger = logging.getLogger(__name__)
@@ -122,14 +123,14 @@ class _Task(QRunnable):
             if self._yields_progress:
                 result = None
                 for item in self._work():
-                    self._relay.progressed.emit(item)
+                    emit(self._relay.progressed, item)
                     result = item
             else:
                 result = self._work()
         except BaseException as exc:  # noqa: BLE001 - every outcome must reach the main thread
-            self._relay.failed.emit(exc)
+            emit(self._relay.failed, exc)
         else:
-            self._relay.succeeded.emit(result)
+            emit(self._relay.succeeded, result)
 
 
 class BackgroundOp:

@@ -64,63 +64,83 @@ class IndexProgress:
     missing: int = 0  # vanished between the scan and the decode; still pending
 
 
+@dataclass
+class PreparedPhoto:
+    """A decoded photo's aligned crops, waiting for the encoder.
+
+    `crops[i]` belongs to the face at `boxes[i]` (original-photo pixels).
+    """
+
+    result: PhotoResult
+    crops: list[np.ndarray] = field(default_factory=list)
+    boxes: list[tuple[tuple[int, int, int, int], float]] = field(default_factory=list)
+
+
+def prepare_photo(photo_id: int, path: Path, pack: Pack, detector: FaceDetector | None) -> PreparedPhoto:
+    """Decode, detect and align one photo: the CPU part that feeds the encoder.
+
+    It touches no database and no encoder weights, so several threads can run
+    it at once, each with its own `detector` (dlib objects are not thread-safe).
+    Per-photo problems become a status on the result; only bugs raise.
+    """
+    try:
+        decoded = decode_image(path, max_side=DECODE_MAX_SIDE)
+    except ImageMissingError as exc:
+        return PreparedPhoto(PhotoResult(photo_id, path, "missing", error=exc.message))
+    except ImageDecodeError as exc:
+        logger.debug("photo %d at %s failed to decode: %s", photo_id, path, exc.message)
+        return PreparedPhoto(PhotoResult(photo_id, path, "failed", error=exc.message))
+
+    prepared = PreparedPhoto(PhotoResult(photo_id, path, "done", size=decoded.original_size))
+    if detector is None:
+        # A whole-photo pack encodes one item per photo: the central square.
+        prepared.crops.append(center_square(decoded.pixels, int(pack.manifest.input["size"])))
+        width, height = decoded.original_size
+        prepared.boxes.append(((0, 0, width, height), 1.0))
+        return prepared
+
+    try:
+        faces = detector.detect(decoded.pixels)[:MAX_FACES_PER_PHOTO]
+    except RuntimeError as exc:
+        # dlib raises RuntimeError on inputs its detectors cannot handle.
+        logger.warning("face detection failed on photo %d at %s: %s", photo_id, path, exc)
+        prepared.result.status, prepared.result.error = "failed", f"face detection failed on {path}: {exc}"
+        return prepared
+    if not faces:
+        prepared.result.status = "no_face"
+        return prepared
+    too_small: list[str] = []
+    for face in faces:
+        try:
+            prepared.crops.append(align(decoded.pixels, face, pack.alignment))
+        except FaceTooSmallError as exc:
+            # One tiny face in a group photo must not stop the photo or the run.
+            too_small.append(exc.message)
+            continue
+        box = tuple(int(round(v / decoded.scale)) for v in face.box)
+        prepared.boxes.append((box, face.confidence))
+    if len(too_small) == len(faces):
+        logger.debug("photo %d at %s: every face is too small for %s", photo_id, path, pack.alignment)
+        prepared.result.status, prepared.result.error = "no_face", too_small[0]
+    return prepared
+
+
+def encode_prepared(prepared: list[PreparedPhoto], pack: Pack) -> list[PhotoResult]:
+    """Encode the crops of prepared photos in one encoder call and attach the latents."""
+    crops = [crop for photo in prepared for crop in photo.crops]
+    owners = [(photo.result, box, confidence) for photo in prepared for box, confidence in photo.boxes]
+    latents = pack.encode(crops) if crops else np.zeros((0, *pack.latent_shape), dtype=np.float32)  # [F, L, D]
+    for (result, box, confidence), latent in zip(owners, latents):
+        result.faces.append(FaceResult(box=box, confidence=confidence, latent=latent))
+    return [photo.result for photo in prepared]
+
+
 def encode_batch(jobs: list[tuple[int, Path]], pack: Pack, detector: FaceDetector | None) -> list[PhotoResult]:
     """Decode, detect, align and encode one batch of photos.
 
     Per-photo problems become a status on that photo; only bugs raise.
     """
-    results: list[PhotoResult] = []
-    crops: list[np.ndarray] = []
-    owners: list[tuple[PhotoResult, tuple[int, int, int, int], float]] = []
-
-    for photo_id, path in jobs:
-        try:
-            decoded = decode_image(path, max_side=DECODE_MAX_SIDE)
-        except ImageMissingError as exc:
-            results.append(PhotoResult(photo_id, path, "missing", error=exc.message))
-            continue
-        except ImageDecodeError as exc:
-            logger.debug("photo %d at %s failed to decode: %s", photo_id, path, exc.message)
-            results.append(PhotoResult(photo_id, path, "failed", error=exc.message))
-            continue
-
-        result = PhotoResult(photo_id, path, "done", size=decoded.original_size)
-        results.append(result)
-        if detector is None:
-            # A whole-photo pack encodes one item per photo: the central square.
-            crops.append(center_square(decoded.pixels, int(pack.manifest.input["size"])))
-            width, height = decoded.original_size
-            owners.append((result, (0, 0, width, height), 1.0))
-            continue
-
-        try:
-            faces = detector.detect(decoded.pixels)[:MAX_FACES_PER_PHOTO]
-        except RuntimeError as exc:
-            # dlib raises RuntimeError on inputs its detectors cannot handle.
-            logger.warning("face detection failed on photo %d at %s: %s", photo_id, path, exc)
-            result.status, result.error = "failed", f"face detection failed on {path}: {exc}"
-            continue
-        if not faces:
-            result.status = "no_face"
-            continue
-        too_small: list[str] = []
-        for face in faces:
-            try:
-                crops.append(align(decoded.pixels, face, pack.alignment))
-            except FaceTooSmallError as exc:
-                # One tiny face in a group photo must not stop the photo or the run.
-                too_small.append(exc.message)
-                continue
-            box = tuple(int(round(v / decoded.scale)) for v in face.box)
-            owners.append((result, box, face.confidence))
-        if too_small and len(too_small) == len(faces):
-            logger.debug("photo %d at %s: every face is too small for %s", photo_id, path, pack.alignment)
-            result.status, result.error = "no_face", too_small[0]
-
-    latents = pack.encode(crops)  # [F, L, D]
-    for (result, box, confidence), latent in zip(owners, latents):
-        result.faces.append(FaceResult(box=box, confidence=confidence, latent=latent))
-    return results
+    return encode_prepared([prepare_photo(photo_id, path, pack, detector) for photo_id, path in jobs], pack)
 
 
 def ensure_pack_record(session: Session, pack: Pack) -> None:
@@ -131,16 +151,62 @@ def ensure_pack_record(session: Session, pack: Pack) -> None:
         session.commit()
 
 
-def pending_jobs(session: Session, pack_id: str) -> list[tuple[int, Path]]:
-    """Photos with a present file and no status row for the pack, one path each."""
+def pending_jobs(
+    session: Session,
+    pack_id: str,
+    *,
+    priority: list[int] | None = None,
+    exclude: set[int] | None = None,
+    limit: int | None = None,
+) -> list[tuple[int, Path]]:
+    """Photos with a present file and no status row for the pack, one path each.
+
+    Args:
+        priority: photo ids to return first (the rows a user is looking at),
+            in the given order; the rest follow by photo id.
+        exclude: photo ids to leave out (photos whose results are being written).
+        limit: at most this many jobs.
+    """
     has_status = exists().where(PhotoStatus.photo_id == File.photo_id, PhotoStatus.pack_id == pack_id)
-    rows = session.execute(
+    query = (
         select(File.photo_id, func.min(File.path))
         .where(File.missing.is_(False), ~has_status)
         .group_by(File.photo_id)
-        .order_by(File.photo_id)
     )
-    return [(photo_id, Path(path)) for photo_id, path in rows]
+    if exclude:
+        query = query.where(File.photo_id.not_in(sorted(exclude)))
+
+    jobs: list[tuple[int, Path]] = []
+    if priority:
+        wanted = [photo_id for photo_id in dict.fromkeys(priority) if not exclude or photo_id not in exclude]
+        # SQLite allows 32,766 bound parameters; a screenful of rows is far below that.
+        found = dict(session.execute(query.where(File.photo_id.in_(wanted[:10_000]))).all())
+        jobs = [(photo_id, Path(found[photo_id])) for photo_id in wanted if photo_id in found]
+        if limit is not None and len(jobs) >= limit:
+            return jobs[:limit]
+        query = query.where(File.photo_id.not_in([photo_id for photo_id, _ in jobs])) if jobs else query
+
+    rest = query.order_by(File.photo_id)
+    if limit is not None:
+        rest = rest.limit(limit - len(jobs))
+    jobs.extend((photo_id, Path(path)) for photo_id, path in session.execute(rest))
+    return jobs
+
+
+def count_pending(session: Session, pack_id: str) -> int:
+    """How many photos with a present file have no status row for the pack."""
+    has_status = exists().where(PhotoStatus.photo_id == File.photo_id, PhotoStatus.pack_id == pack_id)
+    return session.scalar(select(func.count(func.distinct(File.photo_id))).where(File.missing.is_(False), ~has_status)) or 0
+
+
+def reset_failed(session: Session, pack_id: str) -> int:
+    """Make every photo that failed with the pack pending again; return how many.
+
+    Photos without a face stay as they are: retrying cannot find one.
+    """
+    result = session.execute(delete(PhotoStatus).where(PhotoStatus.pack_id == pack_id, PhotoStatus.status == "failed"))
+    session.commit()
+    return result.rowcount or 0
 
 
 def write_results(session: Session, pack: Pack, results: list[PhotoResult]) -> None:

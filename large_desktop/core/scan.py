@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from large_desktop.core.cache.schema import File, Folder, Photo, utc_now
@@ -226,3 +226,26 @@ def refresh_loose_files(session: Session) -> int:
         missing += int(not present)
     session.commit()
     return missing
+
+
+def remove_folder(session: Session, folder: Path) -> int:
+    """Stop tracking a folder: forget its file paths, keep every photo's latents and labels.
+
+    Photos stay keyed by content hash, so adding the folder again (or a copy
+    of its photos elsewhere) finds their latents and labels without encoding.
+
+    Returns:
+        How many file paths were forgotten.
+
+    Raises:
+        UserInputError: the folder is not part of the library.
+    """
+    root = normalise_root(folder)
+    record = session.scalar(select(Folder).where(Folder.path == str(root)))
+    if record is None:
+        raise UserInputError(f"folder {root} is not part of this library; nothing to remove")
+    removed = session.execute(delete(File).where(File.folder_id == record.id)).rowcount or 0
+    session.delete(record)
+    session.commit()
+    logger.info("removed folder %s from the library: %d file paths forgotten, photos and labels kept", root, removed)
+    return removed

@@ -1,0 +1,61 @@
+"""Starting the app: the packaged entry point with --quit-after, and the no-display fallback."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from large_desktop.app import main as app_main
+
+
+def isolated_env(tmp_path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    })
+    return env
+
+
+@pytest.mark.slow
+def test_app_opens_and_quits(tmp_path):
+    db_path = tmp_path / "library.sqlite"
+    completed = subprocess.run(
+        [sys.executable, "-m", "large_desktop.cli", "app", "--db", str(db_path), "--quit-after", "1500"],
+        env=isolated_env(tmp_path), capture_output=True, text=True, timeout=120,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert db_path.is_file()
+    log_files = list((tmp_path / "state").rglob("large-desktop.log"))
+    assert len(log_files) == 1
+    assert "starting the app on" in log_files[0].read_text()
+
+
+@pytest.mark.slow
+def test_bare_command_without_display_runs_demo(tmp_path):
+    env = isolated_env(tmp_path)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    completed = subprocess.run(
+        [sys.executable, "-m", "large_desktop.cli"], env=env, capture_output=True, text=True, timeout=300,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[0].startswith("no display found")
+    assert (tmp_path / "data" / "large-desktop" / "demo" / "sorted.csv").is_file()
+
+
+def test_display_detection(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert not app_main.display_available()
+
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert app_main.display_available()

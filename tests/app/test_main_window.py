@@ -1,0 +1,190 @@
+"""The main window on real photos: indexing, statuses, resume, pause, drops, zoom."""
+
+import sqlite3
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from large_desktop.app.library_model import ErrorRole, StatusRole
+from app_helpers import INDEX_TIMEOUT_MS, copy_faces, make_window, mixed_folder, wait_indexed  # noqa: F401 (fixtures)
+
+
+def drop_urls(window, paths) -> QDropEvent:
+    """Drag local file URLs onto the window and drop them, as a file manager does."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+    enter = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, drop)
+    return drop
+
+
+def statuses_by_name(window) -> dict[str, str]:
+    model = window.model
+    return {model.index(row).data(Qt.ItemDataRole.ToolTipRole).split("\n")[0].rsplit("/", 1)[-1]: model.index(row).data(StatusRole)
+            for row in range(model.rowCount())}
+
+
+def status_rows(db_path) -> list[tuple[int, str]]:
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute("SELECT photo_id, status FROM photo_status ORDER BY photo_id").fetchall()
+
+
+def test_window_indexes_folder(qtbot, make_window, tmp_path, mixed_folder):
+    window = make_window()
+    window.open_library(tmp_path / "library.sqlite", folders=[mixed_folder])
+    wait_indexed(qtbot, window, rows=6)
+
+    statuses = statuses_by_name(window)
+    assert statuses["coffee.png"] == "no_face"
+    assert statuses["broken.jpg"] == "failed"
+    assert [statuses[f"d000{i}.jpg"] for i in range(1, 5)] == ["done"] * 4
+    assert not window.empty_hint.isVisible()
+
+
+def test_no_face_reason_in_tooltip(qtbot, make_window, tmp_path, mixed_folder):
+    window = make_window()
+    window.open_library(tmp_path / "library.sqlite", folders=[mixed_folder])
+    wait_indexed(qtbot, window, rows=6)
+    rows = {window.model.index(row).data(StatusRole): row for row in range(window.model.rowCount())}
+
+    no_face_tip = window.model.index(rows["no_face"]).data(Qt.ItemDataRole.ToolTipRole)
+    failed = window.model.index(rows["failed"])
+    assert "no face found" in no_face_tip
+    assert "not an image" in failed.data(ErrorRole)
+    assert failed.data(ErrorRole) in failed.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_failed_count_turns_on_filter(qtbot, make_window, tmp_path, mixed_folder):
+    window = make_window()
+    window.open_library(tmp_path / "library.sqlite", folders=[mixed_folder])
+    wait_indexed(qtbot, window, rows=6)
+    button = window.index_status.failed_button
+
+    assert button.isVisible()
+    assert "1 failed" in button.text()
+    button.click()
+    assert window.problems_action.isChecked()
+    assert sorted(window.model.index(row).data(StatusRole) for row in range(window.model.rowCount())) == ["failed", "no_face"]
+
+
+def test_quit_mid_index_resumes(qtbot, make_window, tmp_path, dev_faces):
+    folder = tmp_path / "faces"
+    copy_faces(dev_faces, folder, 24)
+    db_path = tmp_path / "library.sqlite"
+
+    first = make_window(batch_size=2)
+    with qtbot.waitSignal(first.session.batch_written, timeout=INDEX_TIMEOUT_MS):
+        first.open_library(db_path, folders=[folder])
+    first.close()  # blocks until the batch in flight is written
+    written = status_rows(db_path)
+    assert 2 <= len(written) < 24
+    assert len(written) % 2 == 0
+
+    second = make_window(batch_size=2)
+    second.open_library(db_path)
+    wait_indexed(qtbot, second, rows=24)
+    second.close()
+
+    final = status_rows(db_path)
+    assert len(final) == 24
+    assert len({photo_id for photo_id, _ in final}) == 24
+    assert dict(written).items() <= dict(final).items()
+    with sqlite3.connect(db_path) as connection:
+        items = connection.execute("SELECT photo_id, face_index, COUNT(*) FROM items GROUP BY photo_id, face_index").fetchall()
+    assert all(count == 1 for _, _, count in items)
+
+
+def test_pause_and_resume(qtbot, make_window, tmp_path, dev_faces):
+    folder = tmp_path / "faces"
+    copy_faces(dev_faces, folder, 8)
+    window = make_window(batch_size=2)
+    with qtbot.waitSignal(window.session.batch_written, timeout=INDEX_TIMEOUT_MS):
+        window.open_library(tmp_path / "library.sqlite", folders=[folder])
+    window.index_status.pause_button.setChecked(True)
+    with qtbot.waitSignal(window.session.report, timeout=INDEX_TIMEOUT_MS, check_params_cb=lambda report: report.state == "paused"):
+        pass
+    qtbot.wait(300)  # a batch written during the pause would have been encoded before it
+    paused_at = len(status_rows(tmp_path / "library.sqlite"))
+    qtbot.wait(1500)
+
+    assert len(status_rows(tmp_path / "library.sqlite")) == paused_at
+    assert paused_at < 8
+    assert window.pause_action.isChecked()
+    assert "Paused" in window.index_status.text.text()
+
+    window.index_status.pause_button.setChecked(False)
+    wait_indexed(qtbot, window, rows=8)
+    assert len(status_rows(tmp_path / "library.sqlite")) == 8
+
+
+def test_folder_drop_adds_folder(qtbot, make_window, tmp_path, dev_faces):
+    folder = tmp_path / "dropped"
+    copy_faces(dev_faces, folder, 2)
+    window = make_window()
+    window.open_library(tmp_path / "library.sqlite")
+    qtbot.waitUntil(lambda: window.session.library is not None, timeout=10_000)
+
+    event = drop_urls(window, [folder])
+
+    assert event.isAccepted()
+    qtbot.waitUntil(lambda: window.folders_panel.folders() == [str(folder)], timeout=10_000)
+    wait_indexed(qtbot, window, rows=2)
+
+
+def test_drop_of_a_file_reports_message(qtbot, make_window, tmp_path, dev_faces):
+    files = copy_faces(dev_faces, tmp_path / "loose", 1)
+    window = make_window()
+    window.open_library(tmp_path / "library.sqlite")
+    qtbot.waitUntil(lambda: window.session.library is not None, timeout=10_000)
+
+    drop_urls(window, files)
+
+    qtbot.waitUntil(lambda: "is not a folder" in window.message_bar.text(), timeout=10_000)
+
+
+def test_ctrl_wheel_zooms(qtbot, make_window, tmp_path):
+    window = make_window()
+    before = window.zoom_slider.value()
+    viewport = window.grid.viewport()
+    center = QPointF(viewport.rect().center())
+    event = QWheelEvent(center, viewport.mapToGlobal(center), QPoint(), QPoint(0, 120), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(viewport, event)
+
+    assert window.zoom_slider.value() == before + 16
+    assert window.grid.thumb_size == before + 16
+
+
+def test_remove_folder_keeps_labels_and_latents(qtbot, make_window, tmp_path, dev_faces):
+    folder = tmp_path / "faces"
+    copy_faces(dev_faces, folder, 2)
+    db_path = tmp_path / "library.sqlite"
+    window = make_window()
+    window.open_library(db_path, folders=[folder])
+    wait_indexed(qtbot, window, rows=2)
+
+    window.session.remove_folder(str(folder))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0 and window.folders_panel.folders() == [], timeout=10_000)
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM latents").fetchone()[0] == 2
+
+    window.add_folders([folder])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=10_000)
+    assert window.model.status_counts() == {"done": 2}
+
+
+def test_settings_persist(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.zoom_slider.setValue(200)
+    window.reverse_action.setChecked(True)
+    window.open_library(tmp_path / "library.sqlite")
+    window.close()
+
+    again = make_window()
+    assert again.zoom_slider.value() == 200
+    assert again.reverse_action.isChecked()
+    assert again.settings.value("library/last") == str(tmp_path / "library.sqlite")

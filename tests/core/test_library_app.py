@@ -1,0 +1,62 @@
+"""Library functions the app relies on: listing, priority, retry, folder removal."""
+
+import shutil
+
+from sqlalchemy import func, select
+
+from large_desktop.core.cache.schema import Label, Latent
+from large_desktop.core.library import Library
+
+
+def run_all(generator):
+    for _ in generator:
+        pass
+
+
+def test_pending_priority_first(tmp_path, photo_folder):
+    library = Library(tmp_path / "library.sqlite")
+    run_all(library.scan([photo_folder]))
+    ids = library.listing().photo_ids.tolist()
+
+    jobs = library.pending(priority=[ids[3], ids[1]], limit=3)
+    rest = library.pending(exclude={ids[0], ids[1]})
+
+    assert [photo_id for photo_id, _ in jobs] == [ids[3], ids[1], min(ids)]
+    assert sorted(photo_id for photo_id, _ in rest) == sorted(set(ids) - {ids[0], ids[1]})
+    assert library.pending_count() == 5
+
+
+def test_retry_failed_makes_pending(tmp_path, photo_folder):
+    (photo_folder / "broken.jpg").write_text("not a JPEG")
+    library = Library(tmp_path / "library.sqlite")
+    run_all(library.scan([photo_folder]))
+    run_all(library.index())
+    before = library.listing()
+
+    assert before.statuses.count("failed") == 1
+    assert library.retry_failed() == 1
+    assert library.listing().statuses.count("failed") == 0
+    assert library.pending_count() == 1
+
+
+def test_remove_folder_keeps_latents_and_labels(tmp_path, photo_folder, sample_photo):
+    library = Library(tmp_path / "library.sqlite")
+    run_all(library.scan([photo_folder]))
+    run_all(library.index())
+    library.create_attribute("age")
+    library.label("age", photo_folder / "astronaut.png", "low")
+
+    forgotten = library.remove_folder(photo_folder)
+
+    assert forgotten == 5
+    assert len(library.listing()) == 0
+    assert library.folders() == []
+    with library.session() as session:
+        assert session.scalar(select(func.count(Label.id))) == 1
+        assert session.scalar(select(func.count()).select_from(Latent)) >= 3
+
+    copy = tmp_path / "copy"
+    shutil.copytree(photo_folder, copy)
+    run_all(library.scan([copy]))
+    assert library.pending_count() == 0
+    assert set(library.listing().statuses) == {"done", "no_face"}
