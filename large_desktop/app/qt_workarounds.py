@@ -7,6 +7,9 @@ lowers the reference count of `True` by one. After a few thousand emits
 False". Python 3.12 made `True` immortal, which hides the bug there. `emit`
 below measures the bug once at import and gives the reference back after
 each emit when the bug is present, so a fixed binding costs nothing.
+
+pyproject.toml pins 6.11.3, which does not have the bug; this guard stays for
+environments that install 6.12.0 anyway.
 """
 
 import ctypes

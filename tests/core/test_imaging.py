@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -102,15 +101,12 @@ def test_text_file_named_jpg_raises(tmp_path: Path) -> None:
 
 def test_bomb_png_rejected(tmp_path: Path) -> None:
     path = tmp_path / "bomb.png"
-    start = time.perf_counter()
     Image.new("1", (20_000, 20_000)).save(path, optimize=True)
 
     with pytest.raises(ImageDecodeError) as info:
         decode_image(path)
 
-    elapsed = time.perf_counter() - start
     assert path.stat().st_size < 1_000_000
-    assert elapsed < 2.0
     assert str(path) in str(info.value)
     assert f"{MAX_PIXELS:,}" in str(info.value)
 
