@@ -1,8 +1,9 @@
 """Exports of a sorted library: CSV, photos copied or linked in rank order, contact sheet, XMP ratings.
 
-The CLI and the app share these functions. The long ones are generators that
-yield `ExportProgress` after each photo and stop early when `stop()` returns
-True. No export overwrites an existing file or writes into an original photo.
+The CLI and the app share these functions. The long ones are generators
+that yield `ExportProgress` once with the total, then after each photo, and
+stop early when `stop()` returns True. No export overwrites an existing file
+or writes into an original photo.
 """
 
 import csv
@@ -122,6 +123,7 @@ def place_photos(
     except OSError as exc:
         raise UserInputError(f"cannot create folder {folder}: {exc.strerror}; choose another folder") from exc
 
+    yield ExportProgress(0, len(rows))
     num_skipped = 0
     for done, row in enumerate(rows, start=1):
         if stop():
@@ -215,6 +217,7 @@ def write_xmp_ratings(rows: list[SortedRow], stop: Callable[[], bool] = _never) 
     """
     rows = ranked(rows)
     stars = star_ratings(np.array([row.score for row in rows], dtype=np.float64))
+    yield ExportProgress(0, len(rows))
     num_skipped = 0
     for done, (row, rating) in enumerate(zip(rows, stars, strict=True), start=1):
         if stop():
