@@ -1,7 +1,7 @@
 """The attribute side of the window: attributes, Less/More drop zones, labels, plots, walk and export.
 
-Every label or attribute change is a command on the window's QUndoStack; its
-write runs on the writer pool, and each finished write re-reads the labels
+Every label or attribute change is a command on the window's QUndoStack.
+Its write runs on the writer pool. Each finished write re-reads the labels
 and re-scores the library off the UI thread (see `rescore.Rescorer`).
 """
 
@@ -54,10 +54,13 @@ class AttributePanel(QWidget):
             attribute after each label or attribute change, or None when the
             library is unsorted (no attribute, or too few labels).
         attribute_changed(object): the name of the attribute now chosen, or None.
+        photos_indexed(list): photo ids of files dropped from outside that
+            were just added to the library, so the grid can list them.
     """
 
     scores_ready = Signal(object)
     attribute_changed = Signal(object)
+    photos_indexed = Signal(list)
 
     def __init__(self, library: Library | None, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -228,6 +231,8 @@ class AttributePanel(QWidget):
         self.status.setText(self.tr("Indexing %n dropped file(s)…", "", len(paths)))
         logger.info("indexing %d dropped files for attribute %r", len(paths), attribute)
 
+        # TODO: encoding runs on the writer thread too, so other writes wait for it; encode on the
+        # global pool and only write on the writer pool.
         def work() -> tuple[list[int], list[str]]:
             photo_ids, problems = [], []
             for path in paths:
@@ -286,6 +291,8 @@ class AttributePanel(QWidget):
     def _on_files_indexed(self, library: Library, attribute: str, value_text: str, photo_ids: list[int], problems: list[str]) -> None:
         for problem in problems:
             report_failure(UserInputError(problem))
+        if photo_ids:
+            self.photos_indexed.emit(photo_ids)
         if library is self._library and attribute == self._attribute and photo_ids:
             self.label_photos(photo_ids, value_text)
         else:

@@ -57,7 +57,10 @@ def export_steps(
 
 
 class ExportRun(QObject):
-    """One export in progress, with its progress dialog.
+    """One export, started on construction without asking for a target, with its progress dialog.
+
+    The menu's actions create one after their file dialogs; it keeps itself
+    alive until it has finished.
 
     Signals:
         finished(str): the user message describing the outcome (also given to `notify`).
@@ -147,18 +150,6 @@ class ExportRun(QObject):
         self.finished.emit(message)
 
 
-def start_export(
-    parent: QWidget | None,
-    kind: str,
-    library: Library,
-    attribute: str,
-    target: Path | None,
-    notify: Callable[[str], None],
-) -> ExportRun:
-    """Start one export without asking for a target; the menu's actions call this after their dialogs."""
-    return ExportRun(parent, kind, library, attribute, target, notify)
-
-
 def show_message_box(parent: QWidget | None, message: str) -> None:
     """Show an outcome without blocking the event loop."""
     box = QMessageBox(QMessageBox.Icon.Information, _tr("Export"), message, QMessageBox.StandardButton.Ok, parent)
@@ -193,7 +184,7 @@ def build_export_menu(
             return
         if kind == XMP_RATINGS and not _confirm_xmp(parent):
             return
-        start_export(parent, kind, library, attribute, target, tell)
+        ExportRun(parent, kind, library, attribute, target, tell)
 
     entries = [
         (CSV, _tr("Sorted list as CSV…")),

@@ -16,7 +16,7 @@ LABEL_BRUSHES = {"low": (70, 130, 220), "high": (220, 90, 60), "value": (60, 160
 
 
 def label_rows_in(result: ScoreResult, labels: list[LabelRow]) -> tuple[np.ndarray, list[LabelRow]]:
-    """Return the rows of `result` holding the labeled photos that were scored, and those labels."""
+    """Return the rows of `result` that contain scored labeled photos, and those labels."""
     photo_ids = np.array([label.photo_id for label in labels], dtype=np.int64)
     positions = np.searchsorted(result.photo_ids, photo_ids)  # photo_ids are ascending
     positions = np.minimum(positions, max(len(result.photo_ids) - 1, 0))

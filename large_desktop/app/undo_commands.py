@@ -40,6 +40,7 @@ class _WriteCommand(QUndoCommand):
         BackgroundOp(work).on_success(lambda _result: self._after(True)).on_failure(self._failed).run(writer_pool())
 
     def _failed(self, exc: BaseException) -> None:
+        # TODO: a failed write stays on the undo stack; undoing it restores only what its redo recorded.
         report_failure(exc)
         self._after(False)
 

@@ -600,8 +600,13 @@ class Library:
         Raises:
             UserInputError: the attribute has fewer than two usable labels of different values.
         """
-        index = self.latent_index()
-        direction, calibration, loo_error, num_labels = self.direction_for(name)
+        # Another thread that indexes a photo drops the cached index, and the
+        # next load fits a new basis; the direction must come from the same one.
+        for _ in range(3):
+            index = self.latent_index()
+            direction, calibration, loo_error, num_labels = self.direction_for(name)
+            if self.latent_index() is index:
+                break
         scores = engine.score_coords(index.coords, engine.direction_coords(index.basis, direction)).astype(np.float64)  # [N]
         predicted = calibration.predict(scores) if calibration is not None else None  # [N]
         return ScoreResult(name, index.photo_ids, scores, predicted, num_labels, loo_error, direction.estimator, direction)

@@ -239,11 +239,13 @@ def test_file_url_drop_indexes(qtbot, age_panel, small_library, known_ages, tmp_
     shutil.copyfile(DEV_FACES / outside, photo)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(photo))])
+    indexed = Recorder(age_panel.photos_indexed)
 
     assert drop_on(age_panel.more_zone, mime).isAccepted()
     wait_for_labels(qtbot, age_panel, 1)
 
     [label] = small_library.labels("age")
+    assert indexed.values == [[label.photo_id]]
     assert label.path == str(photo)
     assert label.kind == "high"
     assert label.photo_id in small_library.latent_index()
@@ -364,3 +366,32 @@ def test_rescorer_coalesces_burst(qtbot, small_library, known_ages):
     assert rescorer.runs == 2
     assert len(results.values) == 1
     assert results.values[0].num_labels == 2
+
+
+def test_walk_strip_renders_with_generator(qtbot, tmp_path, known_ages):
+    from large_desktop.core.library import Library
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    names = sorted(known_ages, key=known_ages.get)[::3]  # 4 faces from young to old
+    for name in names:
+        shutil.copyfile(DEV_FACES / name, folder / name)
+    library = Library(tmp_path / "gan.sqlite", pack_id="dcgan-face-64")
+    for _ in library.scan([folder]):
+        pass
+    for _ in library.index():
+        pass
+    library.create_attribute("age")
+    ids = photo_ids_by_name(library)
+    library.set_label("age", ids[names[0]], "low")
+    library.set_label("age", ids[names[-1]], "high")
+
+    widget = AttributePanel(library, QUndoStack())
+    qtbot.addWidget(widget)
+    widget.resize(420, 900)
+    with qtbot.waitSignal(widget.walk_strip.rendered, timeout=TIMEOUT_MS):
+        widget.select_attribute("age")
+    settle(qtbot)
+
+    assert not widget.walk_strip.isHidden()
+    assert widget.walk_strip.pixmap().width() > 0

@@ -14,8 +14,8 @@ from large_desktop.app.export_actions import (
     CSV,
     KINDS,
     XMP_RATINGS,
+    ExportRun,
     build_export_menu,
-    start_export,
 )
 from large_desktop.core import xmp
 
@@ -53,7 +53,7 @@ def parent(qtbot):
 
 def run_export(qtbot, parent, kind, library, target) -> str:
     outcomes: list[str] = []
-    start_export(parent, kind, library, "age", target, outcomes.append)
+    ExportRun(parent, kind, library, "age", target, outcomes.append)
     qtbot.waitUntil(lambda: bool(outcomes), timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: not operations._RUNNING, timeout=TIMEOUT_MS)
     assert len(outcomes) == 1
@@ -130,7 +130,7 @@ def test_export_error_becomes_message(qtbot, parent, age_library, tmp_path):
 
 def test_export_cancel_stops(qtbot, parent, age_library, tmp_path):
     outcomes: list[str] = []
-    run = start_export(parent, COPY, age_library, "age", tmp_path / "sorted", outcomes.append)
+    run = ExportRun(parent, COPY, age_library, "age", tmp_path / "sorted", outcomes.append)
     run.cancel()
     qtbot.waitUntil(lambda: bool(outcomes), timeout=TIMEOUT_MS)
 
