@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from large_desktop.app.drop_zone import DropZone
 from large_desktop.app.export_actions import build_export_menu
@@ -289,6 +290,8 @@ class AttributePanel(QWidget):
         self.label_photos([photo_id], text)
 
     def _on_files_indexed(self, library: Library, attribute: str, value_text: str, photo_ids: list[int], problems: list[str]) -> None:
+        if not isValid(self):
+            return  # the panel was closed while the files were indexed
         for problem in problems:
             report_failure(UserInputError(problem))
         if photo_ids:
@@ -299,11 +302,15 @@ class AttributePanel(QWidget):
             self.refresh()
 
     def _after_label_write(self, ok: bool) -> None:
+        if not isValid(self):
+            return
         logger.debug("label write finished (ok=%s); re-reading and re-scoring", ok)
         self.refresh()
         self.rescorer.request(self._library, self._attribute)
 
     def _after_attribute_write(self, ok: bool) -> None:
+        if not isValid(self):
+            return
         logger.debug("attribute write finished (ok=%s)", ok)
         self.refresh()
 
@@ -324,8 +331,8 @@ class AttributePanel(QWidget):
         self.rescorer.request(self._library, name)
 
     def _on_refreshed(self, generation: int, attribute: str | None, attributes: list[tuple[str, int]], labels: list[LabelRow]) -> None:
-        if generation != self._refresh_generation:
-            return  # a newer read is on its way
+        if not isValid(self) or generation != self._refresh_generation:
+            return  # the panel was closed, or a newer read is on its way
         previous_names = set(self._attribute_names)
         names = [name for name, _ in attributes]
         chosen = self._attribute

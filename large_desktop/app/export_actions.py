@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
+from shiboken6 import isValid
 
 from large_desktop.app.operations import ProgressOp, report_failure
 from large_desktop.core import export
@@ -107,7 +108,7 @@ class ExportRun(QObject):
     def _on_progress(self, progress: ExportProgress) -> None:
         self._last = progress
         self.skipped.extend(progress.skipped)
-        if progress.total:
+        if progress.total and isValid(self.dialog):
             self.dialog.setMaximum(progress.total)
             self.dialog.setValue(progress.done)
             self.dialog.setLabelText(_tr("Exporting %1 of %2 photos…").replace("%1", str(progress.done)).replace("%2", str(progress.total)))
@@ -141,13 +142,15 @@ class ExportRun(QObject):
         self._finish(_tr("The export failed with an unexpected error; the log file has the details."))
 
     def _finish(self, message: str) -> None:
-        self.dialog.canceled.disconnect(self.cancel)
-        self.dialog.close()
-        self.dialog.deleteLater()
+        if isValid(self.dialog):  # the window may have closed, deleting the dialog with it
+            self.dialog.canceled.disconnect(self.cancel)
+            self.dialog.close()
+            self.dialog.deleteLater()
         _RUNNING.discard(self)
         logger.info("export %s finished: %s", self.kind, message)
         self._notify(message)
-        self.finished.emit(message)
+        if isValid(self):
+            self.finished.emit(message)
 
 
 def show_message_box(parent: QWidget | None, message: str) -> None:

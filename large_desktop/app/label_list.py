@@ -7,6 +7,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QCursor, QDrag, QIcon, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from shiboken6 import isValid
 
 from large_desktop.app.mime import encode_photo_ids
 from large_desktop.app.operations import BackgroundOp, report_failure
@@ -104,6 +105,8 @@ class LabelList(QTableWidget):
         ).on_failure(lambda exc: self._on_thumbnail_failed(path, exc)).run()
 
     def _on_thumbnail(self, photo_id: int, image: Image.Image) -> None:
+        if not isValid(self):
+            return  # the list was closed while the thumbnail loaded
         icon = QIcon(QPixmap.fromImage(to_qimage(image)))
         self._icons[photo_id] = icon
         for row in range(self.rowCount()):

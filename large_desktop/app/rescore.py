@@ -10,6 +10,7 @@ reflects the last request.
 import logging
 
 from PySide6.QtCore import QObject, Signal
+from shiboken6 import isValid
 
 from large_desktop.app.operations import BackgroundOp, report_failure
 from large_desktop.core.errors import UserInputError
@@ -64,6 +65,8 @@ class Rescorer(QObject):
         BackgroundOp(lambda: library.score_all(attribute)).on_success(self._on_scored).on_failure(self._on_failed).run()
 
     def _on_scored(self, result: ScoreResult) -> None:
+        if not isValid(self):
+            return  # deleted with its panel while scoring
         self._running = False
         if self._stale:
             self._start()
@@ -71,6 +74,8 @@ class Rescorer(QObject):
         self.scored.emit(result)
 
     def _on_failed(self, exc: BaseException) -> None:
+        if not isValid(self):
+            return
         self._running = False
         if self._stale:
             self._start()

@@ -7,6 +7,7 @@ from PIL import Image
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QLabel, QWidget
+from shiboken6 import isValid
 
 from large_desktop.app.label_list import to_qimage
 from large_desktop.app.operations import BackgroundOp, report_failure
@@ -65,7 +66,7 @@ class WalkStrip(QLabel):
         ).on_failure(report_failure).run()
 
     def _on_rendered(self, generation: int, image: Image.Image | None) -> None:
-        if generation != self._generation:
+        if not isValid(self) or generation != self._generation:
             return
         if image is None:
             self.clear()

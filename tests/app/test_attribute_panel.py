@@ -50,7 +50,8 @@ def panel(qtbot, small_library, messages):
     qtbot.addWidget(widget)
     widget.resize(420, 900)
     settle(qtbot)
-    return widget
+    yield widget
+    settle(qtbot)  # no callback of this test may land in the next one
 
 
 @pytest.fixture
@@ -395,3 +396,14 @@ def test_walk_strip_renders_with_generator(qtbot, tmp_path, known_ages):
 
     assert not widget.walk_strip.isHidden()
     assert widget.walk_strip.pixmap().width() > 0
+
+
+def test_closed_panel_ignores_late_results(qtbot, small_library, messages):
+    widget = AttributePanel(small_library, QUndoStack())
+    widget.create_attribute("age")  # a write, a refresh and a scoring are now in flight
+
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: not operations._RUNNING, timeout=TIMEOUT_MS)
+
+    assert small_library.attributes() == [("age", 0)]
+    assert messages == []
