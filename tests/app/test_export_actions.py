@@ -2,6 +2,7 @@
 
 import csv
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -134,8 +135,11 @@ def test_export_cancel_stops(qtbot, parent, age_library, tmp_path):
     run.cancel()
     qtbot.waitUntil(lambda: bool(outcomes), timeout=TIMEOUT_MS)
 
-    assert "cancelled after 0 of 12" in outcomes[0]
-    assert list((tmp_path / "sorted").iterdir()) == []
+    # The worker may copy a photo before the cancel reaches it, never all 12.
+    match = re.search(r"cancelled after (\d+) of 12", outcomes[0])
+    assert match is not None, outcomes[0]
+    assert int(match.group(1)) < 12
+    assert len(list((tmp_path / "sorted").iterdir())) == int(match.group(1))
 
 
 def test_menu_lists_every_export(qtbot, parent):
