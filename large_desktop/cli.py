@@ -6,10 +6,8 @@ traceback.
 """
 
 import argparse
-import csv
 import logging
 import os
-import shutil
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -166,15 +164,7 @@ def cmd_sort(args: argparse.Namespace) -> int:
     if result.calibration is None and args.name:
         print("values need at least two numeric labels; the value column is empty", file=sys.stderr)
 
-    if args.csv:
-        write_csv(Path(args.csv), result.rows)
-    if args.copy_to:
-        copy_sorted(Path(args.copy_to), result.rows)
-    if args.contact_sheet:
-        from large_desktop.core.contact_sheet import write_contact_sheet
-
-        write_contact_sheet(Path(args.contact_sheet), [row for row in result.rows if row.rank is not None])
-        print(f"wrote contact sheet {args.contact_sheet}", file=sys.stderr)
+    export_sorted(args, result.rows)
 
     for line in format_rows(result.rows, limit=None if args.all else 20):
         print(line)
@@ -403,63 +393,40 @@ def cmd_packs_remove(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------- output
 
-def write_csv(path: Path, rows: list) -> None:
-    try:
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["rank", "path", "score", "value", "status"])
-            for row in rows:
-                writer.writerow([
-                    row.rank if row.rank is not None else "",
-                    row.path,
-                    f"{row.score:.6f}" if row.score is not None else "",
-                    f"{row.value:.4f}" if row.value is not None else "",
-                    row.status,
-                ])
-    except OSError as exc:
-        raise UserInputError(f"cannot write CSV file {path}: {exc.strerror}; choose another --csv path") from exc
-    print(f"wrote {len(rows)} rows to {path}", file=sys.stderr)
+def export_sorted(args: argparse.Namespace, rows: list) -> None:
+    """Write the exports the sort command was given, through `core.export`."""
+    from large_desktop.core import export
+
+    if args.csv:
+        count = export.write_csv(Path(args.csv), rows)
+        print(f"wrote {count} rows to {args.csv}", file=sys.stderr)
+    if args.copy_to:
+        skipped = run_export(export.place_photos(Path(args.copy_to), rows, args.copy_mode), "exporting", args.quiet)
+        verb = {export.COPY: "copied", export.HARDLINK: "hard-linked", export.SYMLINK: "symlinked"}[args.copy_mode]
+        exported = len(export.ranked(rows)) - skipped
+        print(f"{verb} {exported} photos to {args.copy_to}" + (f", skipped {skipped} missing" if skipped else ""), file=sys.stderr)
+    if args.contact_sheet:
+        export.write_contact_sheet(Path(args.contact_sheet), rows)
+        print(f"wrote contact sheet {args.contact_sheet}", file=sys.stderr)
+    if args.xmp_ratings:
+        skipped = run_export(export.write_xmp_ratings(rows), "rating", args.quiet)
+        rated = len(export.ranked(rows)) - skipped
+        print(f"wrote star ratings into the .xmp sidecars of {rated} photos" + (f", skipped {skipped}" if skipped else ""), file=sys.stderr)
 
 
-def copy_sorted(folder: Path, rows: list) -> None:
-    """Copy ranked photos into a folder with the rank as a name prefix.
+def run_export(progress: Iterator["ExportProgress"], description: str, quiet: bool) -> int:
+    """Drive an export generator with a progress bar, print each skipped photo; return how many were skipped."""
+    from tqdm import tqdm
 
-    A photo that vanished since the last scan is skipped with a warning; a
-    destination that cannot be written stops the copy with an error.
-    """
-    ranked = [row for row in rows if row.rank is not None]
-    width = max(4, len(str(len(ranked))))
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserInputError(f"cannot create folder {folder}: {exc.strerror}; choose another --copy-to folder") from exc
-
-    copied = skipped = 0
-    for row in ranked:
-        source = Path(row.path)
-        target = folder / rank_prefixed_name(row.rank, width, source.name)
-        try:
-            shutil.copy2(source, target)
-        except FileNotFoundError:
-            if source.exists():
-                raise UserInputError(f"cannot write {target}; choose another --copy-to folder") from None
-            print(f"warning: {source} vanished since the last scan; not copied", file=sys.stderr)
-            skipped += 1
-            continue
-        except OSError as exc:
-            raise UserInputError(f"cannot copy {source} to {target}: {exc.strerror}; choose another --copy-to folder") from exc
-        copied += 1
-    print(f"copied {copied} photos to {folder}" + (f", skipped {skipped} missing" if skipped else ""), file=sys.stderr)
-
-
-def rank_prefixed_name(rank: int, width: int, name: str, max_bytes: int = 255) -> str:
-    """Prefix a file name with its rank, shortening the stem to fit the file system's 255-byte limit."""
-    prefix = f"{rank:0{width}d}_"
-    stem, suffix = Path(name).stem, Path(name).suffix
-    budget = max_bytes - len(prefix.encode()) - len(suffix.encode())
-    while len(stem.encode()) > budget:
-        stem = stem[:-1]
-    return prefix + stem + suffix
+    skipped = 0
+    with tqdm(desc=description, unit=" photos", disable=quiet) as bar:
+        for step in progress:
+            bar.total = step.total
+            bar.update(step.done - bar.n)
+            for message in step.skipped:
+                tqdm.write(f"warning: {message}", file=sys.stderr)
+            skipped += len(step.skipped)
+    return skipped
 
 
 def format_rows(rows: list, limit: int | None) -> Iterator[str]:
@@ -522,8 +489,12 @@ def build_parser() -> argparse.ArgumentParser:
     sort.add_argument("--direction", metavar="FILE|NAME",
                       help="sort along a direction file (.npy, .npz, .pt, .pth, .safetensors) or a direction of the pack by name (see `large-desktop directions list`)")
     sort.add_argument("--csv", metavar="OUT", help="write rank,path,score,value,status to a CSV file")
-    sort.add_argument("--copy-to", metavar="DIR", help="copy the sorted photos into DIR with rank prefixes")
+    sort.add_argument("--copy-to", metavar="DIR", help="copy the sorted photos into DIR with rank prefixes; existing files are kept")
+    sort.add_argument("--copy-mode", choices=("copy", "hardlink", "symlink"), default="copy",
+                      help="how --copy-to places each photo: a copy, a hard link or a symbolic link (default: %(default)s)")
     sort.add_argument("--contact-sheet", metavar="OUT.jpg", help="write a contact sheet of the sorted faces")
+    sort.add_argument("--xmp-ratings", action="store_true",
+                      help="write 1 to 5 stars by score quintile into a sidecar NAME.jpg.xmp next to each photo NAME.jpg; other sidecar fields are kept")
     sort.add_argument("--reverse", action="store_true", help="lowest first")
     sort.add_argument("--all", action="store_true", help="print every row, not the first 20")
     sort.set_defaults(run=cmd_sort)

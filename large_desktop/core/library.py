@@ -94,6 +94,65 @@ class SortResult:
     loo_error: float | None
 
 
+@dataclass(frozen=True, eq=False)
+class ScoreResult:
+    """Scores of every indexed photo for one attribute, in photo id order.
+
+    Photos whose files are missing now are included; a view shows the ones it lists.
+    """
+
+    attribute: str
+    photo_ids: np.ndarray  # [N] int64, ascending
+    scores: np.ndarray  # [N] float64
+    predicted: np.ndarray | None  # [N] float64 values; None without two distinct numeric labels
+    num_labels: int
+    loo_error: float | None
+    estimator: str
+    direction: engine.Direction
+
+
+@dataclass(frozen=True)
+class LabelValue:
+    """A label's content: kind "low", "high" or "value", and the number for "value"."""
+
+    kind: str
+    value: float | None = None
+
+    @property
+    def text(self) -> str:
+        """The value as `parse_label_value` reads it back: "low", "high" or the number."""
+        return f"{self.value:.15g}" if self.kind == "value" else self.kind
+
+
+@dataclass(frozen=True)
+class LabelChange:
+    """One label write and the label it replaced, which is what an undo restores."""
+
+    attribute: str
+    photo_id: int
+    previous: LabelValue | None
+    current: LabelValue | None
+
+
+@dataclass(frozen=True)
+class LabelRow:
+    """One label of an attribute; path is None when every file of the photo is missing."""
+
+    photo_id: int
+    path: str | None
+    kind: str
+    value: float | None
+
+
+@dataclass(frozen=True)
+class AttributeSnapshot:
+    """An attribute with its labels, enough to recreate it after a delete."""
+
+    name: str
+    description: str | None
+    labels: tuple[tuple[int, LabelValue], ...]
+
+
 @dataclass(frozen=True)
 class PhotoListing:
     """Every photo with a file path in the library, in library order (by path).
@@ -408,21 +467,133 @@ class Library:
 
     def label(self, name: str, image: Path, value_text: str) -> int:
         """Label one image for an attribute (indexing it first if needed); return its photo id."""
-        kind, value = parse_label_value(value_text)
+        return self.label_file(name, image, value_text).photo_id
+
+    def rename_attribute(self, old: str, new: str) -> None:
+        """Rename an attribute; its labels stay.
+
+        Raises:
+            UserInputError: the new name is empty or taken, or no attribute is named `old`.
+        """
+        new = new.strip()
+        if not new:
+            raise UserInputError(f"attribute {old!r} needs a non-empty new name")
+        with self.session() as session:
+            attribute = self._attribute(session, old)
+            attribute.name = new
+            self._commit(session, f"attribute {new!r} already exists; pick another name for {old!r}")
+        logger.info("renamed attribute %r to %r", old, new)
+
+    def snapshot_attribute(self, name: str) -> AttributeSnapshot:
+        """Read an attribute and its labels, so that `restore_attribute` can recreate it."""
         with self.session() as session:
             attribute = self._attribute(session, name)
+            labels = tuple((label.photo_id, LabelValue(label.kind, label.value)) for label in attribute.labels)
+            return AttributeSnapshot(attribute.name, attribute.description, labels)
+
+    def restore_attribute(self, snapshot: AttributeSnapshot) -> None:
+        """Recreate a deleted attribute with its labels.
+
+        Raises:
+            UserInputError: an attribute of that name exists again.
+        """
+        with self.session() as session:
+            attribute = Attribute(name=snapshot.name, description=snapshot.description)
+            attribute.labels = [
+                Label(photo_id=photo_id, kind=state.kind, value=state.value) for photo_id, state in snapshot.labels
+            ]
+            session.add(attribute)
+            self._commit(session, f"attribute {snapshot.name!r} already exists; rename it, then undo again")
+        logger.info("restored attribute %r with %d labels", snapshot.name, len(snapshot.labels))
+
+    # ------------------------------------------------------------------ labels
+
+    def labels(self, name: str) -> list[LabelRow]:
+        """Return an attribute's labels, oldest first, each with one present path of its photo."""
+        with self.session() as session:
+            attribute = self._attribute(session, name)
+            rows = session.execute(
+                select(Label.photo_id, func.min(File.path), Label.kind, Label.value)
+                .outerjoin(File, (File.photo_id == Label.photo_id) & File.missing.is_(False))
+                .where(Label.attribute_id == attribute.id)
+                .group_by(Label.id)
+                .order_by(Label.created_at, Label.id)
+            ).all()
+        return [LabelRow(photo_id, path, kind, value) for photo_id, path, kind, value in rows]
+
+    def set_label(self, name: str, photo_id: int, value_text: str) -> LabelChange:
+        """Label a photo of the library "low", "high" or with a number.
+
+        Raises:
+            UserInputError: the value cannot be read, or the attribute or photo does not exist.
+        """
+        current = LabelValue(*parse_label_value(value_text))
+        previous = self._put_label(name, photo_id, current)
+        logger.info("labeled photo %d %s for attribute %r", photo_id, current.text, name)
+        return LabelChange(name, photo_id, previous, current)
+
+    def remove_label(self, name: str, photo_id: int) -> LabelChange:
+        """Remove a photo's label; `previous` is None when it had none."""
+        previous = self._put_label(name, photo_id, None)
+        logger.info("removed the label of photo %d for attribute %r", photo_id, name)
+        return LabelChange(name, photo_id, previous, None)
+
+    def restore_label(self, name: str, photo_id: int, state: LabelValue | None) -> LabelChange:
+        """Put back a label as it was (None: no label), e.g. the `previous` of a change."""
+        previous = self._put_label(name, photo_id, state)
+        return LabelChange(name, photo_id, previous, state)
+
+    def index_image(self, image: Path) -> int:
+        """Add one image from anywhere to the library, indexing it now; return its photo id.
+
+        Raises:
+            UserInputError: as `ensure_indexed`.
+        """
+        with self.session() as session:
             try:
-                photo_id = self.ensure_indexed(session, image)
-                existing = session.scalar(select(Label).where(Label.attribute_id == attribute.id, Label.photo_id == photo_id))
-                if existing is None:
-                    session.add(Label(attribute_id=attribute.id, photo_id=photo_id, kind=kind, value=value))
-                else:
-                    existing.kind, existing.value = kind, value
-                session.commit()
+                return self.ensure_indexed(session, image)
             except OperationalError as exc:
                 raise self._write_failed(exc) from exc
-        logger.info("labeled photo %d (%s) %s for attribute %r", photo_id, image, value_text, name)
-        return photo_id
+
+    def label_file(self, name: str, image: Path, value_text: str) -> LabelChange:
+        """Label an image file, indexing it first if the library does not contain it."""
+        kind, value = parse_label_value(value_text)
+        with self.session() as session:
+            self._attribute(session, name)  # a typo in the name fails before the slow encoding
+        photo_id = self.index_image(image)
+        current = LabelValue(kind, value)
+        previous = self._put_label(name, photo_id, current)
+        logger.info("labeled photo %d (%s) %s for attribute %r", photo_id, image, current.text, name)
+        return LabelChange(name, photo_id, previous, current)
+
+    def _put_label(self, name: str, photo_id: int, state: LabelValue | None) -> LabelValue | None:
+        """Write or delete one label in one transaction; return the label it replaced."""
+        with self.session() as session:
+            attribute = self._attribute(session, name)
+            if session.get(Photo, photo_id) is None:
+                raise UserInputError(f"photo {photo_id} is not in the library {self.db_path}; rescan its folder and label it again")
+            existing = session.scalar(select(Label).where(Label.attribute_id == attribute.id, Label.photo_id == photo_id))
+            previous = None if existing is None else LabelValue(existing.kind, existing.value)
+            if state is None:
+                if existing is not None:
+                    session.delete(existing)
+            elif existing is None:
+                session.add(Label(attribute_id=attribute.id, photo_id=photo_id, kind=state.kind, value=state.value))
+            else:
+                existing.kind, existing.value = state.kind, state.value
+            self._commit(session)
+        return previous
+
+    def _commit(self, session: Session, name_taken: str | None = None) -> None:
+        """Commit, raising `name_taken` as a UserInputError on a unique-name clash and DatabaseError on a failed write."""
+        try:
+            session.commit()
+        except IntegrityError:
+            if name_taken is None:
+                raise
+            raise UserInputError(name_taken) from None
+        except OperationalError as exc:
+            raise self._write_failed(exc) from exc
 
     # ----------------------------------------------------------------- scoring
 
@@ -535,6 +706,23 @@ class Library:
             if photo_id not in listed:
                 rows.append(SortRow(None, photo_id, path, None, None, statuses.get(photo_id, "pending")))
         return SortResult(rows, direction, num_labels, calibration, loo_error)
+
+    def score_all(self, name: str) -> ScoreResult:
+        """Score every indexed photo for an attribute: one matrix-vector product, no per-photo objects.
+
+        Raises:
+            UserInputError: the attribute has fewer than two usable labels of different values.
+        """
+        # Another thread that indexes a photo drops the cached index, and the
+        # next load fits a new basis; the direction must come from the same one.
+        for _ in range(3):
+            index = self.latent_index()
+            direction, calibration, loo_error, num_labels = self.direction_for(name)
+            if self.latent_index() is index:
+                break
+        scores = engine.score_coords(index.coords, engine.direction_coords(index.basis, direction)).astype(np.float64)  # [N]
+        predicted = calibration.predict(scores) if calibration is not None else None  # [N]
+        return ScoreResult(name, index.photo_ids, scores, predicted, num_labels, loo_error, direction.estimator, direction)
 
     def predict(self, name: str, images: list[Path]) -> list[Prediction]:
         """Predict an attribute's value for images without adding them to the library.

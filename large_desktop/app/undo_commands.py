@@ -1,0 +1,144 @@
+"""Undo commands for labels and attributes: each redo and undo is one write on the writer pool.
+
+`QUndoStack.push` calls `redo()` at once, on the main thread. The commands
+never touch the database there: they submit the core call to
+`operations.writer_pool()` and call `after` on the main thread when it has
+run, so the panel re-reads labels and re-scores. The pool runs writes in
+submission order, so an undo always runs after the redo it reverts, and it
+reads the state that redo recorded on the writer thread.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QUndoCommand
+
+from large_desktop.app.operations import BackgroundOp, report_failure, writer_pool
+from large_desktop.core.library import AttributeSnapshot, LabelValue, Library
+
+logger = logging.getLogger(__name__)
+
+
+def _tr(text: str, count: int = -1) -> str:
+    return QCoreApplication.translate("UndoCommands", text, None, count)
+
+
+class _WriteCommand(QUndoCommand):
+    """A command whose redo and undo each run one function on the writer pool.
+
+    `after(ok)` runs on the main thread once the write has succeeded or
+    failed; a failure is also shown through `report_failure`.
+    """
+
+    def __init__(self, text: str, after: Callable[[bool], None]) -> None:
+        super().__init__(text)
+        self._after = after
+
+    def _submit(self, work: Callable[[], Any]) -> None:
+        BackgroundOp(work).on_success(lambda _result: self._after(True)).on_failure(self._failed).run(writer_pool())
+
+    def _failed(self, exc: BaseException) -> None:
+        # TODO: a failed write stays on the undo stack; undoing it restores only what its redo recorded.
+        report_failure(exc)
+        self._after(False)
+
+
+class SetLabelsCommand(_WriteCommand):
+    """Label photos with one value, or remove their labels (value_text None); undo restores each previous label."""
+
+    def __init__(
+        self,
+        library: Library,
+        attribute: str,
+        photo_ids: list[int],
+        value_text: str | None,
+        after: Callable[[bool], None],
+    ) -> None:
+        if value_text is None:
+            text = _tr("Remove %n label(s)", len(photo_ids))
+        else:
+            text = _tr("Label %n photo(s) %1", len(photo_ids)).replace("%1", value_text)
+        super().__init__(text, after)
+        self.library = library
+        self.attribute = attribute
+        self.photo_ids = list(photo_ids)
+        self.value_text = value_text
+        # Written on the writer thread by redo, read there by undo.
+        self._previous: dict[int, LabelValue | None] = {}
+
+    def redo(self) -> None:
+        self._submit(self._write)
+
+    def undo(self) -> None:
+        self._submit(self._restore)
+
+    def _write(self) -> None:
+        for photo_id in self.photo_ids:
+            if self.value_text is None:
+                change = self.library.remove_label(self.attribute, photo_id)
+            else:
+                change = self.library.set_label(self.attribute, photo_id, self.value_text)
+            # A redo after an undo finds the same previous labels, so the first one is kept.
+            self._previous.setdefault(photo_id, change.previous)
+
+    def _restore(self) -> None:
+        for photo_id in self.photo_ids:
+            if photo_id in self._previous:
+                self.library.restore_label(self.attribute, photo_id, self._previous[photo_id])
+
+
+class CreateAttributeCommand(_WriteCommand):
+    """Create an attribute; undo deletes it again."""
+
+    def __init__(self, library: Library, name: str, after: Callable[[bool], None]) -> None:
+        super().__init__(_tr("Create attribute %1").replace("%1", name), after)
+        self.library = library
+        self.name = name
+
+    def redo(self) -> None:
+        self._submit(lambda: self.library.create_attribute(self.name))
+
+    def undo(self) -> None:
+        self._submit(lambda: self.library.delete_attribute(self.name))
+
+
+class RenameAttributeCommand(_WriteCommand):
+    """Rename an attribute; undo gives it the old name back."""
+
+    def __init__(self, library: Library, old: str, new: str, after: Callable[[bool], None]) -> None:
+        super().__init__(_tr("Rename attribute %1 to %2").replace("%1", old).replace("%2", new), after)
+        self.library = library
+        self.old = old
+        self.new = new
+
+    def redo(self) -> None:
+        self._submit(lambda: self.library.rename_attribute(self.old, self.new))
+
+    def undo(self) -> None:
+        self._submit(lambda: self.library.rename_attribute(self.new, self.old))
+
+
+class DeleteAttributeCommand(_WriteCommand):
+    """Delete an attribute with its labels; undo recreates both."""
+
+    def __init__(self, library: Library, name: str, after: Callable[[bool], None]) -> None:
+        super().__init__(_tr("Delete attribute %1").replace("%1", name), after)
+        self.library = library
+        self.name = name
+        self._snapshot: AttributeSnapshot | None = None  # written by redo on the writer thread
+
+    def redo(self) -> None:
+        self._submit(self._delete)
+
+    def undo(self) -> None:
+        self._submit(self._restore)
+
+    def _delete(self) -> None:
+        self._snapshot = self.library.snapshot_attribute(self.name)
+        self.library.delete_attribute(self.name)
+
+    def _restore(self) -> None:
+        if self._snapshot is not None:
+            self.library.restore_attribute(self._snapshot)

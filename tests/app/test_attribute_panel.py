@@ -1,0 +1,409 @@
+"""The attribute panel with real widgets, real drop events, a real SQLite library and real faces."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from labeled_library import DEV_FACES, known_ages, photo_ids_by_name, small_library, small_library_template  # noqa: F401
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QUndoStack
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from large_desktop.app import operations
+from large_desktop.app.attribute_panel import AttributePanel
+from large_desktop.app.label_list import VALUE_COLUMN
+from large_desktop.app.mime import encode_photo_ids
+from large_desktop.app.rescore import Rescorer
+from large_desktop.core import engine
+
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def messages():
+    received: list[str] = []
+    operations.set_message_sink(received.append)
+    yield received
+    operations.set_message_sink(None)
+
+
+class Recorder:
+    """Collects every emission of a signal."""
+
+    def __init__(self, signal) -> None:  # noqa: ANN001 - a bound Qt signal
+        self.values: list = []
+        signal.connect(self.values.append)
+
+
+def settle(qtbot) -> None:
+    """Wait until every background op, write and scoring has delivered its result."""
+    qtbot.waitUntil(lambda: not operations._RUNNING, timeout=TIMEOUT_MS)
+
+
+@pytest.fixture
+def panel(qtbot, small_library, messages):
+    stack = QUndoStack()
+    widget = AttributePanel(small_library, stack)
+    widget.undo_stack = stack  # the test owns the stack through the widget
+    qtbot.addWidget(widget)
+    widget.resize(420, 900)
+    settle(qtbot)
+    yield widget
+    settle(qtbot)  # no callback of this test may land in the next one
+
+
+@pytest.fixture
+def age_panel(qtbot, panel):
+    panel.create_attribute("age")
+    qtbot.waitUntil(lambda: panel.attribute == "age", timeout=TIMEOUT_MS)
+    settle(qtbot)
+    return panel
+
+
+def drop_on(widget, mime: QMimeData) -> QDropEvent:
+    """Send a drag-enter and a drop at the widget's centre, as a drag from another widget would."""
+    actions = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
+    centre = widget.rect().center()
+    enter = QDragEnterEvent(QPointF(centre), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(centre), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, drop)
+    return drop
+
+
+def wait_for_labels(qtbot, panel, count: int) -> None:
+    qtbot.waitUntil(lambda: len(panel.labels) == count and panel.label_list.rowCount() == count, timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+
+def age_correlation(result, library, ages: dict[str, int]) -> float:
+    names = {photo_id: name for name, photo_id in photo_ids_by_name(library).items()}
+    rows = [row for row, photo_id in enumerate(result.photo_ids.tolist()) if names.get(photo_id) in ages]
+    truth = np.array([ages[names[int(result.photo_ids[row])]] for row in rows], dtype=np.float64)
+    return engine.spearman(result.scores[rows], truth)
+
+
+def youngest_and_oldest(library, ages: dict[str, int]) -> tuple[int, int]:
+    ids = photo_ids_by_name(library)
+    return ids[min(ages, key=ages.get)], ids[max(ages, key=ages.get)]
+
+
+def test_drops_sort_by_age(qtbot, age_panel, small_library, known_ages, messages):
+    scores = Recorder(age_panel.scores_ready)
+    young, old = youngest_and_oldest(small_library, known_ages)
+
+    assert drop_on(age_panel.less_zone, encode_photo_ids([young])).isAccepted()
+    wait_for_labels(qtbot, age_panel, 1)
+    assert scores.values[-1] is None
+    assert drop_on(age_panel.more_zone, encode_photo_ids([old])).isAccepted()
+    wait_for_labels(qtbot, age_panel, 2)
+
+    result = scores.values[-1]
+    assert result is not None
+    assert result.attribute == "age"
+    assert result.num_labels == 2
+    assert len(result.photo_ids) == len(known_ages)
+    assert age_correlation(result, small_library, known_ages) > 0
+    assert {(row.photo_id, row.kind) for row in age_panel.labels} == {(young, "low"), (old, "high")}
+    assert messages == []
+
+
+def test_undo_and_redo_label(qtbot, age_panel, small_library, known_ages):
+    scores = Recorder(age_panel.scores_ready)
+    young, old = youngest_and_oldest(small_library, known_ages)
+    drop_on(age_panel.less_zone, encode_photo_ids([young]))
+    drop_on(age_panel.more_zone, encode_photo_ids([old]))
+    wait_for_labels(qtbot, age_panel, 2)
+    assert scores.values[-1] is not None
+    emitted = len(scores.values)
+
+    age_panel.undo_stack.undo()
+    wait_for_labels(qtbot, age_panel, 1)
+    assert [row.photo_id for row in small_library.labels("age")] == [young]
+    assert len(scores.values) > emitted
+    assert scores.values[-1] is None
+
+    age_panel.undo_stack.redo()
+    wait_for_labels(qtbot, age_panel, 2)
+    assert {row.photo_id for row in small_library.labels("age")} == {young, old}
+    assert scores.values[-1] is not None
+    assert scores.values[-1].num_labels == 2
+
+
+def test_drop_many_photos_one_command(qtbot, age_panel, small_library):
+    ids = sorted(photo_ids_by_name(small_library).values())[:3]
+
+    drop_on(age_panel.more_zone, encode_photo_ids(ids))
+    wait_for_labels(qtbot, age_panel, 3)
+    assert age_panel.undo_stack.count() == 2  # create attribute, then one label command
+
+    age_panel.undo_stack.undo()
+    wait_for_labels(qtbot, age_panel, 0)
+
+
+def test_relabel_undo_restores_previous(qtbot, age_panel, small_library, known_ages):
+    young, _ = youngest_and_oldest(small_library, known_ages)
+    age_panel.label_photos([young], "low")
+    wait_for_labels(qtbot, age_panel, 1)
+
+    age_panel.label_photos([young], "high")
+    qtbot.waitUntil(lambda: age_panel.labels and age_panel.labels[0].kind == "high", timeout=TIMEOUT_MS)
+    age_panel.undo_stack.undo()
+    qtbot.waitUntil(lambda: age_panel.labels and age_panel.labels[0].kind == "low", timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    assert [(row.kind, row.value) for row in small_library.labels("age")] == [("low", None)]
+
+
+def test_typed_values_give_predictions(qtbot, age_panel, small_library, known_ages):
+    scores = Recorder(age_panel.scores_ready)
+    ids = photo_ids_by_name(small_library)
+    names = sorted(known_ages, key=known_ages.get)
+    age_panel.label_photos([ids[names[0]]], "low")
+    age_panel.label_photos([ids[names[-1]]], "high")
+    wait_for_labels(qtbot, age_panel, 2)
+
+    # Type the real ages into the value cells, as a user edits a label in place.
+    for row in range(age_panel.label_list.rowCount()):
+        item = age_panel.label_list.item(row, VALUE_COLUMN)
+        name = next(name for name, photo_id in ids.items() if photo_id == item.data(Qt.ItemDataRole.UserRole))
+        item.setText(str(known_ages[name]))
+        qtbot.waitUntil(lambda item=item: age_panel.label_list.item(row, VALUE_COLUMN).text() == str(known_ages[name]), timeout=TIMEOUT_MS)
+        settle(qtbot)
+    age_panel.label_photos([ids[names[5]]], str(known_ages[names[5]]))
+    wait_for_labels(qtbot, age_panel, 3)
+
+    result = scores.values[-1]
+    assert {(row.kind, row.value) for row in small_library.labels("age")} == {
+        ("value", float(known_ages[names[0]])), ("value", float(known_ages[names[-1]])), ("value", float(known_ages[names[5]])),
+    }
+    assert result.predicted is not None
+    assert result.num_labels == 3
+    assert result.loo_error is not None
+    assert not age_panel.plot_panel.scatter.isHidden()
+    assert "Leave-one-out" in age_panel.plot_panel.scatter_caption.text()
+    assert sorted(age_panel.plot_panel.marked_photo_ids) == sorted(ids[name] for name in (names[0], names[5], names[-1]))
+
+
+def test_invalid_typed_value_rejected(qtbot, age_panel, small_library, known_ages, messages):
+    young, _ = youngest_and_oldest(small_library, known_ages)
+    age_panel.label_photos([young], "low")
+    wait_for_labels(qtbot, age_panel, 1)
+
+    age_panel.label_list.item(0, VALUE_COLUMN).setText("older")
+    settle(qtbot)
+
+    assert any("'older'" in message for message in messages)
+    assert age_panel.label_list.item(0, VALUE_COLUMN).text() == "low"
+    assert [row.kind for row in small_library.labels("age")] == ["low"]
+
+
+def test_delete_key_removes_label(qtbot, age_panel, small_library, known_ages):
+    young, old = youngest_and_oldest(small_library, known_ages)
+    age_panel.label_photos([young], "low")
+    age_panel.label_photos([old], "high")
+    wait_for_labels(qtbot, age_panel, 2)
+
+    row = age_panel.label_list.photo_ids().index(old)
+    age_panel.label_list.selectRow(row)
+    QTest.keyClick(age_panel.label_list, Qt.Key.Key_Delete)
+    wait_for_labels(qtbot, age_panel, 1)
+
+    assert [row.photo_id for row in small_library.labels("age")] == [young]
+    age_panel.undo_stack.undo()
+    wait_for_labels(qtbot, age_panel, 2)
+
+
+def test_drag_out_of_list_removes(qtbot, age_panel, small_library, known_ages):
+    young, _ = youngest_and_oldest(small_library, known_ages)
+    age_panel.label_photos([young], "low")
+    wait_for_labels(qtbot, age_panel, 1)
+    label_list = age_panel.label_list
+
+    inside = label_list.viewport().mapToGlobal(label_list.viewport().rect().center())
+    label_list.finish_drag([young], Qt.DropAction.IgnoreAction, inside)
+    settle(qtbot)
+    assert len(age_panel.labels) == 1
+
+    outside = label_list.viewport().mapToGlobal(QPoint(-50, -50))
+    label_list.finish_drag([young], Qt.DropAction.IgnoreAction, outside)
+    wait_for_labels(qtbot, age_panel, 0)
+    assert small_library.labels("age") == []
+
+
+def test_file_url_drop_indexes(qtbot, age_panel, small_library, known_ages, tmp_path, messages):
+    outside = next(name for name in sorted(p.name for p in DEV_FACES.glob("d*.jpg")) if name not in known_ages)
+    photo = tmp_path / "from-file-manager.jpg"
+    shutil.copyfile(DEV_FACES / outside, photo)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo))])
+    indexed = Recorder(age_panel.photos_indexed)
+
+    assert drop_on(age_panel.more_zone, mime).isAccepted()
+    wait_for_labels(qtbot, age_panel, 1)
+
+    [label] = small_library.labels("age")
+    assert indexed.values == [[label.photo_id]]
+    assert label.path == str(photo)
+    assert label.kind == "high"
+    assert label.photo_id in small_library.latent_index()
+    assert messages == []
+
+
+def test_file_without_face_reported(qtbot, age_panel, sample_photo, messages):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(sample_photo("coffee")))])
+
+    drop_on(age_panel.less_zone, mime)
+    qtbot.waitUntil(lambda: bool(messages), timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    assert "no face found" in messages[0]
+    assert age_panel.labels == []
+
+
+def test_foreign_drag_rejected(age_panel):
+    mime = QMimeData()
+    mime.setText("just text")
+    enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+
+    QApplication.sendEvent(age_panel.less_zone, enter)
+
+    assert not enter.isAccepted()
+
+
+def test_label_without_attribute_explained(qtbot, panel, messages):
+    panel.label_photos([1], "low")
+
+    assert len(messages) == 1
+    assert "attribute" in messages[0]
+    assert panel.undo_stack.count() == 0
+
+
+def test_rename_and_delete_undoable(qtbot, age_panel, small_library, known_ages):
+    attributes = Recorder(age_panel.attribute_changed)
+    young, _ = youngest_and_oldest(small_library, known_ages)
+    age_panel.label_photos([young], "low")
+    wait_for_labels(qtbot, age_panel, 1)
+
+    age_panel.rename_attribute("age", "years")
+    qtbot.waitUntil(lambda: age_panel.attribute == "years", timeout=TIMEOUT_MS)
+    settle(qtbot)
+    assert small_library.attributes() == [("years", 1)]
+
+    age_panel.delete_attribute("years")
+    qtbot.waitUntil(lambda: age_panel.attribute is None, timeout=TIMEOUT_MS)
+    settle(qtbot)
+    assert small_library.attributes() == []
+    assert attributes.values == ["years", None]
+
+    age_panel.undo_stack.undo()
+    qtbot.waitUntil(lambda: age_panel.attribute == "years", timeout=TIMEOUT_MS)
+    wait_for_labels(qtbot, age_panel, 1)
+    assert small_library.attributes() == [("years", 1)]
+
+    age_panel.undo_stack.undo()
+    qtbot.waitUntil(lambda: age_panel.attribute == "age", timeout=TIMEOUT_MS)
+    settle(qtbot)
+    assert small_library.attributes() == [("age", 1)]
+
+
+def test_attribute_list_choice(qtbot, age_panel, small_library):
+    attributes = Recorder(age_panel.attribute_changed)
+    scores = Recorder(age_panel.scores_ready)
+    age_panel.create_attribute("smile")
+    qtbot.waitUntil(lambda: age_panel.attribute == "smile", timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    row = next(row for row in range(age_panel.attribute_list.count()) if age_panel.attribute_list.item(row).data(Qt.ItemDataRole.UserRole) == "age")
+    age_panel.attribute_list.setCurrentRow(row)
+    settle(qtbot)
+
+    assert attributes.values == ["smile", "age"]
+    assert scores.values[-1] is None
+    assert age_panel.attribute_list.item(row).text().startswith("age")
+
+
+def test_set_library_clears_history(qtbot, age_panel, small_library):
+    attributes = Recorder(age_panel.attribute_changed)
+
+    age_panel.set_library(None)
+    settle(qtbot)
+
+    assert age_panel.undo_stack.count() == 0
+    assert attributes.values == [None]
+    assert age_panel.attribute_list.count() == 0
+
+    age_panel.set_library(small_library)
+    qtbot.waitUntil(lambda: age_panel.attribute_list.count() == 1, timeout=TIMEOUT_MS)
+
+
+def test_walk_strip_hidden_without_generator(qtbot, age_panel, small_library, known_ages):
+    young, old = youngest_and_oldest(small_library, known_ages)
+    age_panel.label_photos([young], "low")
+    age_panel.label_photos([old], "high")
+    wait_for_labels(qtbot, age_panel, 2)
+
+    assert age_panel.walk_strip.isHidden()
+
+
+def test_rescorer_coalesces_burst(qtbot, small_library, known_ages):
+    young, old = youngest_and_oldest(small_library, known_ages)
+    small_library.create_attribute("age")
+    small_library.set_label("age", young, "low")
+    small_library.set_label("age", old, "high")
+    rescorer = Rescorer()
+    results = Recorder(rescorer.scored)
+
+    for _ in range(5):
+        rescorer.request(small_library, "age")
+    assert rescorer.runs == 1
+    qtbot.waitUntil(lambda: bool(results.values), timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    assert rescorer.runs == 2
+    assert len(results.values) == 1
+    assert results.values[0].num_labels == 2
+
+
+def test_walk_strip_renders_with_generator(qtbot, tmp_path, known_ages):
+    from large_desktop.core.library import Library
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    names = sorted(known_ages, key=known_ages.get)[::3]  # 4 faces from young to old
+    for name in names:
+        shutil.copyfile(DEV_FACES / name, folder / name)
+    library = Library(tmp_path / "gan.sqlite", pack_id="dcgan-face-64")
+    for _ in library.scan([folder]):
+        pass
+    for _ in library.index():
+        pass
+    library.create_attribute("age")
+    ids = photo_ids_by_name(library)
+    library.set_label("age", ids[names[0]], "low")
+    library.set_label("age", ids[names[-1]], "high")
+
+    widget = AttributePanel(library, QUndoStack())
+    qtbot.addWidget(widget)
+    widget.resize(420, 900)
+    with qtbot.waitSignal(widget.walk_strip.rendered, timeout=TIMEOUT_MS):
+        widget.select_attribute("age")
+    settle(qtbot)
+
+    assert not widget.walk_strip.isHidden()
+    assert widget.walk_strip.pixmap().width() > 0
+
+
+def test_closed_panel_ignores_late_results(qtbot, small_library, messages):
+    widget = AttributePanel(small_library, QUndoStack())
+    widget.create_attribute("age")  # a write, a refresh and a scoring are now in flight
+
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: not operations._RUNNING, timeout=TIMEOUT_MS)
+
+    assert small_library.attributes() == [("age", 0)]
+    assert messages == []

@@ -1,0 +1,38 @@
+"""The sort command's exports through core/export.py: XMP ratings and linked copies."""
+
+import hashlib
+
+from large_desktop.cli import main
+from large_desktop.core import xmp
+
+
+def cli(*args, db):
+    return main([*map(str, args), "--db", str(db), "-q"])
+
+
+def test_sort_writes_xmp_ratings(tmp_path, photo_folder, capsys):
+    db = tmp_path / "lib.sqlite"
+    assert cli("index", photo_folder, db=db) == 0
+    hashes = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in photo_folder.iterdir()}
+
+    assert cli("sort", "--component", "1", "--xmp-ratings", db=db) == 0
+
+    sidecars = sorted(photo_folder.glob("*.xmp"))
+    assert len(sidecars) >= 2  # one per photo with a face
+    assert all(1 <= xmp.read_rating(sidecar) <= 5 for sidecar in sidecars)
+    assert "star ratings" in capsys.readouterr().err
+    assert {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in hashes} == hashes
+
+
+def test_sort_symlinks_in_order(tmp_path, photo_folder):
+    db = tmp_path / "lib.sqlite"
+    cli("index", photo_folder, db=db)
+    out = tmp_path / "sorted"
+
+    assert cli("sort", "--component", "1", "--copy-to", out, "--copy-mode", "symlink", db=db) == 0
+    assert cli("sort", "--component", "1", "--copy-to", out, "--copy-mode", "symlink", db=db) == 0
+
+    links = sorted(out.iterdir())
+    assert all(link.is_symlink() for link in links)
+    assert links[0].name.startswith("0001_")
+    assert any(" (2)" in link.name for link in links)  # the second run kept the first run's links
