@@ -245,6 +245,11 @@ class AttributePanel(QWidget):
 
         BackgroundOp(work).on_success(lambda outcome: self._on_files_indexed(library, attribute, value_text, *outcome)).run(writer_pool())
 
+    def rescore(self) -> None:
+        """Score the library again by the chosen attribute, for example after more photos were indexed."""
+        if self._library is not None and self._attribute is not None:
+            self.rescorer.request(self._library, self._attribute)
+
     def refresh(self) -> None:
         """Re-read the attributes and the chosen attribute's labels off the UI thread."""
         self._refresh_generation += 1

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from large_desktop.app import operations
+from large_desktop.app.export_actions import build_export_menu
 from large_desktop.app.folders_panel import FoldersPanel
 from large_desktop.app.grid_view import DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM, GridView
 from large_desktop.app.index_worker import IndexReport
@@ -34,6 +35,8 @@ from large_desktop.app.thumbnails import ThumbnailLoader
 logger = logging.getLogger(__name__)
 
 PRIORITY_DELAY_MS = 150  # after scrolling stops, tell the indexer which rows are on screen
+# While indexing, re-score at most this often: each re-score reloads every latent.
+RESCORE_DURING_INDEXING_MS = 3000
 
 
 def _make_attribute_panel(library, undo_stack: QUndoStack, parent: QWidget):
@@ -140,6 +143,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.tr("&Open Library…"), self._choose_library)
         file_menu.addAction(self.tr("&New Library…"), self._choose_new_library)
         file_menu.addSeparator()
+        export_menu = build_export_menu(self, lambda: self.session.library, self._current_attribute, self.message_bar.show_message)
+        export_menu.setTitle(self.tr("&Export"))
+        file_menu.addMenu(export_menu)
+        file_menu.addSeparator()
         file_menu.addAction(self.tr("&Quit"), self.close).setShortcut("Ctrl+Q")
 
         library_menu = bar.addMenu(self.tr("&Library"))
@@ -191,6 +198,10 @@ class MainWindow(QMainWindow):
         self.grid.zoom_requested.connect(self.zoom_slider.setValue)
         self.grid.number_typed.connect(self._on_number_typed)
         self.grid.selectionModel().currentChanged.connect(self._on_current_changed)
+        self._rescore_timer = QTimer(self)
+        self._rescore_timer.setSingleShot(True)
+        self._rescore_timer.setInterval(RESCORE_DURING_INDEXING_MS)
+        self._rescore_timer.timeout.connect(self._rescore)
         self._priority_timer = QTimer(self)
         self._priority_timer.setSingleShot(True)
         self._priority_timer.timeout.connect(lambda: session.set_priority(self.grid.visible_photo_ids()))
@@ -224,12 +235,21 @@ class MainWindow(QMainWindow):
             if self.attribute_panel is not None:
                 self.attribute_dock.setWidget(self.attribute_panel)
                 self.attribute_panel.scores_ready.connect(self.model.apply_scores)
+                self.attribute_panel.photos_indexed.connect(lambda _ids: self.session.reload_listing())
+                self.session.batch_written.connect(lambda _updates: self._rescore_timer.start())
             else:
                 self.attribute_dock.setWidget(QLabel(self.tr("The attribute panel is not installed in this build."), self))
         else:
             self.attribute_panel.set_library(library)
         self.undo_stack.clear()
         self._load_packs(library.pack_id)
+
+    def _current_attribute(self) -> str | None:
+        return self.attribute_panel.attribute if self.attribute_panel is not None else None
+
+    def _rescore(self) -> None:
+        if self.attribute_panel is not None:
+            self.attribute_panel.rescore()
 
     def _load_packs(self, current: str) -> None:
         from large_desktop.core.packs import available_packs

@@ -66,7 +66,7 @@ def drop_on(widget, mime: QMimeData) -> QDropEvent:
     """Send a drag-enter and a drop at the widget's centre, as a drag from another widget would."""
     actions = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
     centre = widget.rect().center()
-    enter = QDragEnterEvent(QPointF(centre), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(centre, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
     drop = QDropEvent(QPointF(centre), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
@@ -268,7 +268,7 @@ def test_file_without_face_reported(qtbot, age_panel, sample_photo, messages):
 def test_foreign_drag_rejected(age_panel):
     mime = QMimeData()
     mime.setText("just text")
-    enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
 
     QApplication.sendEvent(age_panel.less_zone, enter)
 
