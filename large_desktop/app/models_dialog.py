@@ -1,8 +1,8 @@
 """The Models dialog: list, install, import and remove model packs, and pick one for the library.
 
 Everything that reads or writes the packs folder or the network runs as a
-`BackgroundOp` through `core.packs.manager`; this module only shows rows,
-asks for confirmation and relays progress.
+`BackgroundOp` through `core.packs.manager`. This module only shows rows,
+requests confirmation and relays progress.
 """
 
 import logging
@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 
 DOWNLOAD = "download"
 IMPORT = "import"
-PROGRESS_STEPS = 1000  # QProgressBar takes an int, and pack files exceed 2**31 bytes, so the bar counts permille
+PROGRESS_STEPS = 1000  # the bar counts permille because QProgressBar takes a 32-bit int, which a file over 2 GiB overflows
 
 
 class _TransferRelay(QObject):
@@ -69,8 +69,8 @@ class ModelsDialog(QDialog):
     """Lists every pack and installs, imports, removes or chooses one.
 
     Shipped packs, installed packs and the catalogue's downloadable packs
-    share one table. One download or import runs at a time; closing the
-    dialog hides it and lets the transfer go on.
+    share one table. One download or import runs at a time. Closing the
+    dialog hides it, and the transfer goes on.
 
     Signals:
         pack_chosen(str): the user chose the pack with this id for the open library.
@@ -170,7 +170,7 @@ class ModelsDialog(QDialog):
         self._model.set_current_pack(pack_id)
 
     def refresh(self) -> None:
-        """Read the pack list again off the UI thread; "Loading…" shows meanwhile."""
+        """Read the pack list again off the UI thread, showing "Loading…" until it arrives."""
         self._refresh_generation += 1
         generation = self._refresh_generation
         self._loading = True
@@ -190,7 +190,7 @@ class ModelsDialog(QDialog):
         return self._transfer_pack is not None
 
     def select_pack(self, pack_id: str) -> bool:
-        """Select a pack's row; return False when the list has no such pack."""
+        """Select a pack's row, or return False when the list has no such pack."""
         row = self._model.row_of(pack_id)
         if row is None:
             return False
@@ -320,7 +320,7 @@ class ModelsDialog(QDialog):
 
     @Slot()
     def cancel_transfer(self) -> None:
-        """Stop the transfer after its current chunk; a download keeps its .part file for resuming."""
+        """Stop the transfer after its current chunk. A download keeps its .part file for resuming."""
         if self._transfer_pack is None:
             return
         self._stop.set()
@@ -330,7 +330,7 @@ class ModelsDialog(QDialog):
     # ------------------------------------------------------------ licence
 
     def _confirm_license(self, pack: PackRow, on_accept: Callable[[], None]) -> None:
-        """Show the full licence in a window-modal box; call `on_accept` only when the user accepts it."""
+        """Show the full licence in a window-modal box, and call `on_accept` only when the user accepts it."""
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Information)
         box.setWindowTitle(self.tr("Licence of {name}").format(name=pack.name))
@@ -406,7 +406,7 @@ class ModelsDialog(QDialog):
         self._model.set_transfer(pack_id, self._transfer_verb, fraction)
 
         if fraction is not None and fraction >= 1.0:
-            # Hashing and converting report no progress.
+            # The manager reports no progress while it hashes and converts, so the bar turns busy.
             self.progress_bar.setRange(0, 0)
             self.transfer_label.setText(self.tr("Checking and converting {name}…").format(name=self._transfer_pack.name))
             return
@@ -502,7 +502,7 @@ class ModelsDialog(QDialog):
         self.message_label.show()
 
     def _show_failure(self, context: str, exc: BaseException) -> None:
-        """Show a domain error's message after `context`; log anything else as a bug with its traceback."""
+        """Show a domain error's message after `context`, and log anything else as a bug with its traceback."""
         if isinstance(exc, LargeError):
             # TODO: manager and download messages are worded for the command line
             # ("run the same command again"); the dialog shows them unchanged.

@@ -1,4 +1,4 @@
-"""What the Models dialog lists about each pack, read from disk without Qt.
+"""Pack rows for the Models dialog, read from disk without Qt.
 
 `read_pack_rows` reads the shipped manifests, the installed packs' folders
 and the catalogue, so it runs on a pool thread. `TransferMeter` turns the

@@ -19,7 +19,7 @@ PACK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 class PackTableModel(QAbstractTableModel):
     """Pack rows from `pack_rows.read_pack_rows`, plus the state of the transfer in progress.
 
-    The model only formats what it is given; the dialog reads the rows off
+    The model only formats what it is given. The dialog reads the rows off
     the UI thread and passes them to `set_rows`.
     """
 
@@ -52,7 +52,7 @@ class PackTableModel(QAbstractTableModel):
         self._emit_all_changed()
 
     def set_transfer(self, pack_id: str | None, verb: str = "download", fraction: float | None = None) -> None:
-        """Show a transfer's progress in its pack's status cell; None ends it."""
+        """Show a transfer's progress in its pack's status cell, or end the transfer display when `pack_id` is None."""
         previous = self._transfer[0] if self._transfer else None
         self._transfer = (pack_id, verb, fraction) if pack_id is not None else None
         for changed in {previous, pack_id} - {None}:
