@@ -365,7 +365,8 @@ class ModelsDialog(QDialog):
         def report(done: int, total: int | None) -> None:
             progressed.emit(pack_id, done, total)
 
-        # The work runs on a pool thread: it reaches the dialog only through the relay's signal.
+        # The work runs on a pool thread and reaches the dialog only through the relay's signal.
+        # The manager reports progress through a callback, not as a generator, so ProgressOp does not fit.
         def work() -> PackManifest:
             if verb == DOWNLOAD:
                 return manager.install(pack_id, progress=report, stop=stop.is_set)
@@ -393,7 +394,7 @@ class ModelsDialog(QDialog):
         (
             BackgroundOp(work)
             .on_success(lambda manifest: self._on_transfer_done(pack, stop))
-            .on_failure(lambda exc: self._on_transfer_failed(pack, stop, exc))
+            .on_failure(lambda exc: self._on_transfer_failed(pack, verb, stop, exc))
             .run()
         )
 
@@ -445,17 +446,18 @@ class ModelsDialog(QDialog):
         self.refresh()
         self.packs_changed.emit()
 
-    def _on_transfer_failed(self, pack: PackRow, stop: threading.Event, exc: BaseException) -> None:
+    def _on_transfer_failed(self, pack: PackRow, verb: str, stop: threading.Event, exc: BaseException) -> None:
         self._end_transfer(stop)
         if not isValid(self):
             return
         if isinstance(exc, Interrupted):
             logger.info("pack %s: transfer stopped by the user", pack.id)
         else:
-            verb = self.tr("download") if self._transfer_verb == DOWNLOAD else self.tr("import")
-            self._show_failure(
-                self.tr("Could not {action} {name} ({id})").format(action=verb, name=pack.name, id=pack.id), exc
-            )
+            if verb == DOWNLOAD:
+                context = self.tr("Could not download {name} ({id})").format(name=pack.name, id=pack.id)
+            else:
+                context = self.tr("Could not import {name} ({id})").format(name=pack.name, id=pack.id)
+            self._show_failure(context, exc)
         self.refresh()
 
     def _end_transfer(self, stop: threading.Event) -> None:

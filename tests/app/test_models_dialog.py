@@ -239,6 +239,23 @@ def test_import_from_file(qtbot, dialog, served, data_dir, tmp_path):
     assert source.read_bytes() == body
 
 
+def test_import_wrong_file_names_pack(qtbot, dialog, served, data_dir, tmp_path):
+    _, body = served
+    source = tmp_path / "other.pt"
+    source.write_bytes(body[:-1])
+
+    dialog.import_file(PACK, source)
+    answer_box(qtbot, dialog, accept=True)
+    wait_idle(qtbot, dialog)
+
+    message = dialog.message()
+    assert message.startswith(f"Could not import test pack {PACK} ({PACK})")
+    assert f"{len(body) - 1} bytes" in message
+    assert not (data_dir / "packs" / PACK / CHECKPOINT_FILE).exists()
+    assert dialog.select_pack(PACK)
+    assert dialog.import_button.isEnabled()
+
+
 def test_remove_installed_pack(qtbot, dialog, data_dir):
     manager.install(PACK)
     dialog.refresh()
