@@ -28,6 +28,7 @@ from large_desktop.app.grid_view import DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM, GridVi
 from large_desktop.app.index_worker import IndexReport
 from large_desktop.app.library_model import LibraryModel, PathRole
 from large_desktop.app.library_session import LibrarySession
+from large_desktop.app.models_dialog import show_models_dialog
 from large_desktop.app.preview_panel import PreviewPanel
 from large_desktop.app.status_bar import IndexStatus, MessageBar
 from large_desktop.app.thumbnails import ThumbnailLoader
@@ -266,8 +267,19 @@ class MainWindow(QMainWindow):
                 action.setToolTip(pack_id)
                 self.pack_group.addAction(action)
                 action.triggered.connect(lambda _checked=False, chosen=pack_id: self._switch_pack(chosen))
+            self.models_menu.addSeparator()
+            self.models_menu.addAction(self.tr("&Manage Packs…"), self._show_models_dialog)
 
         operations.BackgroundOp(available_packs).on_success(fill).run()
+
+    def _show_models_dialog(self) -> None:
+        library = self.session.library
+        current = library.pack_id if library is not None else None
+        dialog = show_models_dialog(self, current)
+        if not dialog.property("wired"):
+            dialog.pack_chosen.connect(self._switch_pack)
+            dialog.packs_changed.connect(lambda: self._load_packs(self.session.library.pack_id if self.session.library else ""))
+            dialog.setProperty("wired", True)
 
     def _switch_pack(self, pack_id: str) -> None:
         library = self.session.library
