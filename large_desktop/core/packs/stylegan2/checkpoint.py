@@ -51,13 +51,13 @@ DEFAULT_RESOLUTION = 1024  # pSp's inference script assumes it for files without
 
 @dataclass(frozen=True)
 class CheckpointInfo:
-    """What a verified checkpoint contains."""
+    """Summary of a verified checkpoint."""
 
     path: Path
     family: str  # one of encoders.FAMILIES
     n_styles: int  # W+ rows
     resolution: int  # generator output side in pixels
-    has_decoder: bool  # state_dict holds decoder.* (the generator) as well
+    has_decoder: bool  # state_dict also contains decoder.* (the generator)
     encoder_keys: int  # number of encoder.* entries
     start_from_latent_avg: bool  # the encoder's output is added to latent_avg
 
@@ -295,7 +295,7 @@ def install_from_checkpoint(checkpoint: Path, pack_folder: Path, entry: dict[str
     for field, actual in (("family", info.family), ("n_styles", info.n_styles), ("resolution", info.resolution)):
         if field in entry and entry[field] != actual:
             raise CheckpointError(
-                f"checkpoint {checkpoint} holds a {info.family} encoder with {info.n_styles} styles for a {info.resolution} px generator, "
+                f"checkpoint {checkpoint} contains a {info.family} encoder with {info.n_styles} styles for a {info.resolution} px generator, "
                 f"but catalogue entry {entry.get('id')!r} expects {field}={entry[field]!r}; pick the file that belongs to this entry"
             )
 

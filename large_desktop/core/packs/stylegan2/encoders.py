@@ -12,8 +12,8 @@ channels, stride 2 at each stage start), which turn a 256² face into maps of
 64², 32² and 16². A "map2style" head per W+ row reduces a map to 1×1 with
 stride-2 3×3 convs and maps the 512 channels to a style with an EqualLinear.
 
-- pSp (`PspEncoder`): an FPN merges the three maps; heads 0–2 read the 16²
-  map, heads 3–6 the 32² map, the rest the 64² map; each head is one row.
+- pSp (`PspEncoder`): an FPN merges the three maps. Heads 0–2 read the 16²
+  map, heads 3–6 the 32² map and the rest the 64² map. Each head is one row.
 - e4e (`E4eEncoder`): the same heads, but head 0 gives a base style copied to
   every row and heads 1…n_styles−1 add a delta to their own row.
 - ReStyle (`RestyleEncoder`): 6 input channels (image and current
@@ -181,7 +181,8 @@ class IrSe50Encoder(nn.Module):
 
     def backbone(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Run the trunk; return the outputs of units 6, 20 and 23 (c1, c2, c3)."""
-        assert x.ndim == 4 and x.shape[1] == self.input_nc, f"input {tuple(x.shape)}, expected [N, {self.input_nc}, H, W]"
+        assert x.ndim == 4, f"input {tuple(x.shape)}, expected [N, {self.input_nc}, H, W]"
+        assert x.shape[1] == self.input_nc, f"input {tuple(x.shape)}, expected [N, {self.input_nc}, H, W]"
         x = self.input_layer(x)  # [N, 64, 256, 256]
         taps = []
         for index, unit in enumerate(self.body):
@@ -278,11 +279,12 @@ def iterate(
 ) -> torch.Tensor:
     """Run ReStyle's refinement: start from latent_avg, add the encoder's residual `steps` times.
 
-    Each pass sees the image next to the decoder's rendering of the current
+    Each pass encodes the image next to the decoder's rendering of the current
     code. The decoder must resize its output to the encoder's input size
     (for a 1024 px generator, average-pool by 4).
     """
-    assert images.ndim == 4 and images.shape[1] == 3, images.shape
+    assert images.ndim == 4, images.shape
+    assert images.shape[1] == 3, images.shape
     assert latent_avg.shape == (encoder.n_styles, STYLE_DIM), latent_avg.shape
     batch = images.shape[0]
     w_plus = latent_avg.to(images)[None].expand(batch, -1, -1)  # [N, L, 512]

@@ -1,6 +1,6 @@
 """StyleGAN2 GAN pack: aligned 256² face crops → W+ codes [N, n_styles, 512].
 
-The pack folder holds `encoder.safetensors` (written by
+The pack folder contains `encoder.safetensors` (written by
 `checkpoint.install_from_checkpoint`) with the `encoder.*` tensors of an e4e
 or pSp checkpoint and the `latent_avg` that is added to the encoder's output.
 It runs on the GPU when there is one: inference mode, channels-last memory
@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 DEVICE_VARIABLE = "LARGE_DESKTOP_DEVICE"  # e.g. "cpu", "cuda" or "cuda:1"; unset = the first GPU if there is one
 CPU_BATCH = 8  # about 0.1 GB of activations per face in float32, so 8 faces stay under 1 GB
 MAX_GPU_BATCH = 256
-# NOTE: an estimate of the peak activation memory per face at 256² in 16-bit
-# (about four 64-channel 256² maps at once, plus cuDNN workspace); not measured on a GPU yet.
+# NOTE: an estimate, not measured on a GPU yet. At most about four 64-channel
+# 256² maps are alive at once in 16-bit, plus cuDNN workspace.
 GPU_BYTES_PER_FACE = 64 << 20
 GPU_MEMORY_SHARE = 0.5  # of the free memory, leaving room for the generator and other processes
 
@@ -63,6 +63,13 @@ def gpu_batch_size(device: torch.device) -> int:
     """Return how many faces fit in a share of the GPU's free memory, between 1 and MAX_GPU_BATCH."""
     free, _ = torch.cuda.mem_get_info(device)
     return max(1, min(MAX_GPU_BATCH, int(free * GPU_MEMORY_SHARE) // GPU_BYTES_PER_FACE))
+
+
+def autocast_dtype(device: torch.device) -> torch.dtype | None:
+    """Return the 16-bit autocast type for a GPU (bf16, else fp16), or None for float32 on the CPU."""
+    if device.type != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
 def load_encoder(path: Path, weight: WeightFile, family: str, n_styles: int) -> tuple[IrSe50Encoder, torch.Tensor]:
@@ -111,17 +118,14 @@ class StyleGan2Pack(Pack):
         self.device_name = device_label(self.device)
         self.encoder = encoder.to(self.device, memory_format=torch.channels_last)
         self.latent_avg = latent_avg.to(self.device)  # [L, 512] float32
-        if self.device.type == "cuda":
-            self.autocast_dtype: torch.dtype | None = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-            self.batch_size = gpu_batch_size(self.device)
-        else:
-            self.autocast_dtype = None
-            self.batch_size = CPU_BATCH
+        self.autocast_dtype = autocast_dtype(self.device)
+        self.batch_size = gpu_batch_size(self.device) if self.device.type == "cuda" else CPU_BATCH
         logger.info("loaded pack %s (%s) on %s, batch %d", self.id, self.family, self.device_name, self.batch_size)
 
     def encode_images(self, images: torch.Tensor) -> torch.Tensor:
         """Encode normalised images [N, 3, 256, 256] in [-1, 1] into W+ [N, L, 512] float32 on the pack's device."""
-        assert images.ndim == 4 and images.shape[1:] == (3, INPUT_SIZE, INPUT_SIZE), images.shape
+        assert images.ndim == 4, images.shape
+        assert images.shape[1:] == (3, INPUT_SIZE, INPUT_SIZE), images.shape
         images = images.to(self.device, torch.float32).contiguous(memory_format=torch.channels_last)
         autocast = torch.autocast("cuda", dtype=self.autocast_dtype) if self.autocast_dtype else nullcontext()
         with torch.inference_mode(), autocast:

@@ -1,9 +1,9 @@
 """Install from a checkpoint, convert, load as a pack and encode.
 
-The checkpoint carries the oracle encoder weights at full size (about 1.07 GB
-in a temporary folder, written once per module), so the golden W+ codes
-prove the whole path: unpickling, verification, safetensors conversion,
-loading and the pack's own preprocessing of the batch.
+The checkpoint contains the oracle encoder weights at full size. It is about
+1.07 GB, written once per module into a temporary folder. The golden W+
+codes then cover the whole path: unpickling, verification, safetensors
+conversion, loading and the pack's own preprocessing of the batch.
 """
 
 import importlib
