@@ -1,21 +1,13 @@
 """Fixtures for the StyleGAN2 encoder tests: oracle weights, golden arrays, checkpoint writers."""
 
-import json
-
 import numpy as np
 import pytest
 import torch
 
-import encoder_oracle
-from large_desktop.core.packs.stylegan2.checkpoint import expected_layout
 from large_desktop.core.packs.stylegan2.encoders import n_styles_for
 
-OPTS = {
-    "e4e": {"encoder_type": "Encoder4Editing", "stylegan_size": 1024, "start_from_latent_avg": True, "device": "cuda:0"},
-    "psp": {"encoder_type": "GradualStyleEncoder", "output_size": 1024, "input_nc": 3, "n_styles": 18, "start_from_latent_avg": True},
-    "restyle_e4e": {"encoder_type": "ProgressiveBackboneEncoder", "output_size": 1024, "input_nc": 6, "start_from_latent_avg": True},
-    "restyle_psp": {"encoder_type": "BackboneEncoder", "output_size": 1024, "input_nc": 6, "start_from_latent_avg": True},
-}
+from . import encoder_oracle
+from .checkpoints import OPTS, layout_state
 
 
 def require_reference() -> None:
@@ -50,17 +42,6 @@ def golden() -> dict[str, np.ndarray]:
     with np.load(folder / "golden_e4e_debug.npz") as debug:
         arrays.update({f"debug_{name}": debug[name] for name in debug.files})
     return arrays
-
-
-def layout_state(family: str, resolution: int = 1024, decoder: bool = False) -> dict[str, torch.Tensor]:
-    """A state_dict with every encoder.* key at its real shape, each tensor a broadcast scalar (a few bytes on disk)."""
-    state = {key: torch.zeros((), dtype=dtype).expand(shape) for key, (shape, dtype) in expected_layout(family, n_styles_for(resolution)).items()}
-    if decoder:
-        require_reference()
-        manifest = json.loads((encoder_oracle.REFERENCE / "manifest_stylegan2_1024.json").read_text(encoding="utf-8"))
-        for key, shape, dtype in manifest["state_dict"]:
-            state[key] = torch.zeros((), dtype=getattr(torch, dtype)).expand(shape)
-    return state
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pickle
 import pytest
 import torch
 
-from conftest import OPTS, layout_state
+from .checkpoints import OPTS, layout_state
 from large_desktop.core.errors import CheckpointError
 from large_desktop.core.packs.stylegan2.checkpoint import expected_layout, inspect_checkpoint
 

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-import encoder_oracle
+from . import encoder_oracle
 from large_desktop.core.packs.stylegan2.encoders import (
     E4eEncoder,
     PspEncoder,

@@ -14,7 +14,7 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from conftest import OPTS
+from .checkpoints import OPTS
 from large_desktop.core.errors import CheckpointError, UserInputError
 from large_desktop.core.faces import FaceDetector, align
 from large_desktop.core.hashing import sha256_of
