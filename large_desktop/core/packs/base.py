@@ -143,8 +143,8 @@ def load_state_dict(path: Path, mmap: bool = False) -> dict[str, Any]:
 
     `.safetensors` files go through safetensors; anything else through
     `torch.load(weights_only=True)`, which rejects every pickle global that
-    is not a tensor, a container or a primitive. With `mmap`, a torch file's
-    tensors are memory-mapped, so only the entries used are read from disk.
+    is not a tensor, a container or a primitive. With `mmap`, tensors of a
+    torch zip file stay on disk until read (older non-zip files are read whole).
 
     Raises:
         CheckpointError: the file is missing, unreadable or would run code.
@@ -161,7 +161,13 @@ def load_state_dict(path: Path, mmap: bool = False) -> dict[str, Any]:
                 return dict(load_file(str(path), device="cpu"))
             except Exception as exc:  # noqa: BLE001 (SafetensorError and others, by what the bytes hold)
                 raise CheckpointError(f"checkpoint {path} is not a valid safetensors file ({exc}); re-download it") from exc
-        state = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
+        except RuntimeError as exc:
+            # torch cannot memory-map files in its pre-1.6 (non-zip) format.
+            if not mmap or "mmap" not in str(exc):
+                raise
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise CheckpointError(
             f"rejected {path}: it contains pickled objects other than tensors, which could run code; "

@@ -27,6 +27,7 @@ LOADERS = {
     "dlib_face": "large_desktop.core.packs.dlib_face:DlibFacePack",
     "efficientnet": "large_desktop.core.packs.efficientnet:EfficientNetPack",
     "dcgan": "large_desktop.core.packs.dcgan.pack:DcganPack",
+    "stylegan2": "large_desktop.core.packs.stylegan2.pack:StyleGan2Pack",
 }
 
 

@@ -1,0 +1,148 @@
+"""StyleGAN2 GAN pack: aligned 256² face crops → W+ codes [N, n_styles, 512].
+
+The pack folder contains `encoder.safetensors` (written by
+`checkpoint.install_from_checkpoint`) with the `encoder.*` tensors of an e4e
+or pSp checkpoint and the `latent_avg` that is added to the encoder's output.
+It runs on the GPU when there is one: inference mode, channels-last memory
+format and bf16 autocast (fp16 where the GPU lacks bf16), with the batch
+size chosen from free GPU memory.
+"""
+
+import logging
+import os
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from large_desktop.core.errors import CheckpointError, UserInputError
+from large_desktop.core.packs.base import Pack, PackManifest, WeightFile, check_state_dict, load_state_dict, verify_weight_file, weight_path
+from large_desktop.core.packs.stylegan2.checkpoint import ENCODER_PREFIX, INPUT_SIZE, LATENT_AVG_KEY, expected_layout
+from large_desktop.core.packs.stylegan2.encoders import FAMILIES, STYLE_DIM, IrSe50Encoder, build_encoder
+
+logger = logging.getLogger(__name__)
+
+DEVICE_VARIABLE = "LARGE_DESKTOP_DEVICE"  # e.g. "cpu", "cuda" or "cuda:1"; unset = the first GPU if there is one
+CPU_BATCH = 8  # about 0.1 GB of activations per face in float32, so 8 faces stay under 1 GB
+MAX_GPU_BATCH = 256
+# NOTE: an estimate, not measured on a GPU yet. At most about four 64-channel
+# 256² maps are alive at once in 16-bit, plus cuDNN workspace.
+GPU_BYTES_PER_FACE = 64 << 20
+GPU_MEMORY_SHARE = 0.5  # of the free memory, leaving room for the generator and other processes
+
+
+def select_device() -> torch.device:
+    """Return the device named by LARGE_DESKTOP_DEVICE, else the first GPU, else the CPU.
+
+    Raises:
+        UserInputError: the variable names an invalid or unavailable device.
+    """
+    requested = os.environ.get(DEVICE_VARIABLE, "").strip()
+    if not requested:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(requested)
+    except RuntimeError as exc:
+        raise UserInputError(f"{DEVICE_VARIABLE}={requested!r} is not a valid torch device; use cpu, cuda or cuda:N") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UserInputError(f"{DEVICE_VARIABLE}={requested!r} requests a GPU, but torch finds no CUDA device; unset it or use cpu")
+    if device.type not in ("cpu", "cuda"):
+        raise UserInputError(f"{DEVICE_VARIABLE}={requested!r}: only cpu and cuda devices are supported")
+    return device
+
+
+def device_label(device: torch.device) -> str:
+    """Return a short name for the status bar: "CPU" or the GPU's model name."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return "CPU"
+
+
+def gpu_batch_size(device: torch.device) -> int:
+    """Return how many faces fit in a share of the GPU's free memory, between 1 and MAX_GPU_BATCH."""
+    free, _ = torch.cuda.mem_get_info(device)
+    return max(1, min(MAX_GPU_BATCH, int(free * GPU_MEMORY_SHARE) // GPU_BYTES_PER_FACE))
+
+
+def autocast_dtype(device: torch.device) -> torch.dtype | None:
+    """Return the 16-bit autocast type for a GPU (bf16, else fp16), or None for float32 on the CPU."""
+    if device.type != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def load_encoder(path: Path, weight: WeightFile, family: str, n_styles: int) -> tuple[IrSe50Encoder, torch.Tensor]:
+    """Verify and load encoder.safetensors; return the encoder (eval mode, frozen) and latent_avg [n_styles, 512]."""
+    verify_weight_file(path, weight)
+    state = load_state_dict(path)
+
+    expected = {key: shape for key, (shape, _) in expected_layout(family, n_styles).items()}
+    expected[LATENT_AVG_KEY] = (n_styles, STYLE_DIM)
+    check_state_dict(state, expected, path)
+
+    latent_avg = state.pop(LATENT_AVG_KEY).float()
+    with torch.device("meta"):
+        encoder = build_encoder(family, n_styles)
+    # assign=True adopts the loaded tensors instead of copying into allocated ones.
+    encoder.load_state_dict({key.removeprefix(ENCODER_PREFIX): value for key, value in state.items()}, strict=True, assign=True)
+    return encoder.eval().requires_grad_(False), latent_avg
+
+
+class StyleGan2Pack(Pack):
+    """e4e / pSp encoder of a StyleGAN2 generator: [256, 256, 3] uint8 crops (recipe ffhq_256) → W+ [N, n_styles, 512]."""
+
+    def __init__(
+        self,
+        manifest: PackManifest,
+        weights_folder: Path | None = None,   # Folder holding encoder.safetensors; None = as `weight_path` finds it.
+    ) -> None:
+        super().__init__(manifest)
+        self.family = str(manifest.input.get("family", ""))
+        self.n_styles, style_dim = manifest.latent_shape
+        if self.family not in FAMILIES:
+            raise CheckpointError(f"pack manifest {manifest.id}: input.family is {self.family!r}, expected one of {FAMILIES}")
+        if style_dim != STYLE_DIM:
+            raise CheckpointError(f"pack manifest {manifest.id}: latent_shape {manifest.latent_shape} must have {STYLE_DIM} columns")
+        if self.family.startswith("restyle"):
+            # TODO: ReStyle refines its code with the generator in the loop (`encoders.iterate`); this pack loads no generator yet.
+            raise CheckpointError(f"pack {manifest.id} is a ReStyle encoder, which needs the StyleGAN2 generator to run; this version cannot load it")
+
+        weight = next((w for w in manifest.weights if w.role == "encoder"), None)
+        if weight is None:
+            raise CheckpointError(f"pack manifest {manifest.id} lists no weight file with role 'encoder'")
+        path = weight_path(weight, weights_folder)
+        encoder, latent_avg = load_encoder(path, weight, self.family, self.n_styles)
+
+        self.device = select_device()
+        self.device_name = device_label(self.device)
+        self.encoder = encoder.to(self.device, memory_format=torch.channels_last)
+        self.latent_avg = latent_avg.to(self.device)  # [L, 512] float32
+        self.autocast_dtype = autocast_dtype(self.device)
+        self.batch_size = gpu_batch_size(self.device) if self.device.type == "cuda" else CPU_BATCH
+        logger.info("loaded pack %s (%s) on %s, batch %d", self.id, self.family, self.device_name, self.batch_size)
+
+    def encode_images(self, images: torch.Tensor) -> torch.Tensor:
+        """Encode normalised images [N, 3, 256, 256] in [-1, 1] into W+ [N, L, 512] float32 on the pack's device."""
+        assert images.ndim == 4, images.shape
+        assert images.shape[1:] == (3, INPUT_SIZE, INPUT_SIZE), images.shape
+        images = images.to(self.device, torch.float32).contiguous(memory_format=torch.channels_last)
+        autocast = torch.autocast("cuda", dtype=self.autocast_dtype) if self.autocast_dtype else nullcontext()
+        with torch.inference_mode(), autocast:
+            codes = self.encoder(images)  # [N, L, 512]
+        return codes.float() + self.latent_avg
+
+    def encode(self, crops: list[np.ndarray]) -> np.ndarray:
+        """Encode aligned RGB crops ([256, 256, 3] uint8, recipe ffhq_256) into W+ [N, n_styles, 512] float32."""
+        if not crops:
+            return np.zeros((0, *self.latent_shape), dtype=np.float32)
+        for crop in crops:
+            assert crop.shape == (INPUT_SIZE, INPUT_SIZE, 3), crop.shape
+            assert crop.dtype == np.uint8, crop.dtype
+
+        batches = []
+        for start in range(0, len(crops), self.batch_size):
+            pixels = torch.from_numpy(np.stack(crops[start : start + self.batch_size])).to(self.device)  # [B, H, W, 3] uint8
+            images = pixels.permute(0, 3, 1, 2).float() / 127.5 - 1  # [B, 3, H, W] in [-1, 1]
+            batches.append(self.encode_images(images).cpu().numpy())
+        return self.check_latents(np.concatenate(batches), len(crops))  # [N, L, 512]
