@@ -19,7 +19,7 @@ from large_desktop.core.packs.base import Pack
 
 logger = logging.getLogger(__name__)
 
-ZOOM = 4  # the 64×64 renders are shown 4× larger, with nearest-neighbour pixels
+SHOWN_SIZE = 256  # faces are shown at least this large: 64×64 renders 4× with nearest-neighbour pixels
 PADDING_COLOUR = (128, 128, 128)
 
 
@@ -74,4 +74,5 @@ def walk(pack: Pack, center: np.ndarray, direction: np.ndarray, spread: float, s
 
 def _enlarge(pixels: np.ndarray) -> Image.Image:
     image = Image.fromarray(pixels)
-    return image.resize((image.width * ZOOM, image.height * ZOOM), Image.Resampling.NEAREST)
+    zoom = max(1, SHOWN_SIZE // image.height)
+    return image.resize((image.width * zoom, image.height * zoom), Image.Resampling.NEAREST)

@@ -5,7 +5,9 @@ from PIL import Image
 from large_desktop.core.errors import UserInputError
 from large_desktop.core.faces import FaceDetector
 from large_desktop.core.packs import load_pack
-from large_desktop.core.previews import ZOOM, reconstruct, walk
+from large_desktop.core.previews import SHOWN_SIZE, reconstruct, walk
+
+ZOOM = SHOWN_SIZE // 64  # the DCGAN renders 64×64 faces
 
 
 @pytest.fixture(scope="module")

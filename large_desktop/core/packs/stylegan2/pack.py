@@ -20,6 +20,7 @@ from large_desktop.core.errors import CheckpointError, UserInputError
 from large_desktop.core.packs.base import Pack, PackManifest, WeightFile, check_state_dict, load_state_dict, verify_weight_file, weight_path
 from large_desktop.core.packs.stylegan2.checkpoint import ENCODER_PREFIX, INPUT_SIZE, LATENT_AVG_KEY, expected_layout
 from large_desktop.core.packs.stylegan2.encoders import FAMILIES, STYLE_DIM, IrSe50Encoder, build_encoder
+from large_desktop.core.packs.stylegan2.generator import Generator, load_generator, synthesize
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ MAX_GPU_BATCH = 256
 # 256² maps are alive at once in 16-bit, plus cuDNN workspace.
 GPU_BYTES_PER_FACE = 64 << 20
 GPU_MEMORY_SHARE = 0.5  # of the free memory, leaving room for the generator and other processes
+PREVIEW_SIZE = 256  # renders are average-pooled to this side; 1024² previews cost 16× the memory for no visible gain
 
 
 def select_device() -> torch.device:
@@ -120,6 +122,8 @@ class StyleGan2Pack(Pack):
         self.latent_avg = latent_avg.to(self.device)  # [L, 512] float32
         self.autocast_dtype = autocast_dtype(self.device)
         self.batch_size = gpu_batch_size(self.device) if self.device.type == "cuda" else CPU_BATCH
+        self.weights_folder = weights_folder
+        self._generator = None  # loaded on the first render, since indexing never needs it
         logger.info("loaded pack %s (%s) on %s, batch %d", self.id, self.family, self.device_name, self.batch_size)
 
     def encode_images(self, images: torch.Tensor) -> torch.Tensor:
@@ -146,3 +150,26 @@ class StyleGan2Pack(Pack):
             images = pixels.permute(0, 3, 1, 2).float() / 127.5 - 1  # [B, 3, H, W] in [-1, 1]
             batches.append(self.encode_images(images).cpu().numpy())
         return self.check_latents(np.concatenate(batches), len(crops))  # [N, L, 512]
+
+    def render(self, latents: np.ndarray) -> np.ndarray:
+        """Render W+ codes [N, n_styles, 512] with the checkpoint's generator; return uint8 [N, 256, 256, 3].
+
+        Raises:
+            CheckpointError: the pack has no generator, or its checkpoint is missing or mis-shaped.
+        """
+        assert latents.ndim == 3, latents.shape
+        assert latents.shape[1:] == self.latent_shape, latents.shape
+        if self._generator is None:
+            self._generator = self._load_generator()
+        return synthesize(self._generator, latents, preview_size=PREVIEW_SIZE)
+
+    def _load_generator(self) -> Generator:
+        generator_info = self.manifest.generator or {}
+        checkpoint = generator_info.get("checkpoint")
+        if not checkpoint or self.weights_folder is None:
+            raise CheckpointError(f"pack {self.id} names no generator checkpoint, so it cannot render faces; re-import the pack's checkpoint")
+        path = self.weights_folder / str(checkpoint)
+        if not path.is_file():
+            raise CheckpointError(f"generator checkpoint {path} of pack {self.id} is missing; re-import it with `large-desktop packs import {self.id} FILE`")
+        logger.info("loading the generator of pack %s from %s", self.id, path)
+        return load_generator(path, int(generator_info.get("resolution", 1024)), self.device)

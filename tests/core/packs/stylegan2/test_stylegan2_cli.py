@@ -13,11 +13,14 @@ import sqlite3
 
 import pytest
 import torch
+from PIL import Image
 
 from .checkpoints import OPTS, layout_state
 from large_desktop.cli import main
+from large_desktop.core.packs.stylegan2.generator import Generator
+from large_desktop.core.packs.stylegan2.pack import PREVIEW_SIZE
 
-pytestmark = pytest.mark.slow  # writes a 1.07 GB checkpoint and its converted copy
+pytestmark = pytest.mark.slow  # writes a 1.2 GB checkpoint and its converted copy, renders one 1024² face
 
 PACK_ID = "e4e-ffhq-oracle"
 NUM_FACES = 4
@@ -55,7 +58,9 @@ def catalogue(tmp_path, monkeypatch):
 def test_import_index_sort(tmp_path, catalogue, oracle_state, oracle_latent_avg, dev_faces, capsys):
     checkpoint = tmp_path / "downloads" / "e4e_ffhq_encode.pt"
     checkpoint.parent.mkdir()
-    torch.save({"state_dict": oracle_state, "opts": OPTS["e4e"], "latent_avg": oracle_latent_avg}, checkpoint)
+    # Freshly initialised generator weights: enough to prove the render path, not a face model.
+    decoder = {f"decoder.{key}": value for key, value in Generator(1024).state_dict().items()}
+    torch.save({"state_dict": oracle_state | decoder, "opts": OPTS["e4e"], "latent_avg": oracle_latent_avg}, checkpoint)
     folder = tmp_path / "photos"
     folder.mkdir()
     names = sorted(path.name for path in dev_faces.glob("d*.jpg"))[:NUM_FACES]
@@ -77,6 +82,11 @@ def test_import_index_sort(tmp_path, catalogue, oracle_state, oracle_latent_avg,
     with sqlite3.connect(db) as connection:
         shapes = connection.execute("SELECT DISTINCT num_rows, row_dim FROM packs WHERE id = ?", (PACK_ID,)).fetchall()
     assert shapes == [(18, 512)]
+
+    # One 1024² render on CPU: the generator is read from the imported checkpoint only now.
+    assert main(["reconstruct", str(folder / names[2]), "--out", str(tmp_path / "pair.png"), "--pack", PACK_ID]) == 0
+    with Image.open(tmp_path / "pair.png") as pair:
+        assert pair.size == (2 * PREVIEW_SIZE, PREVIEW_SIZE)
 
 
 def test_import_wrong_shape_named(tmp_path, catalogue, capsys):
