@@ -11,6 +11,8 @@ import importlib.util
 import json
 import logging
 import pickle
+import sys
+import sysconfig
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +27,33 @@ logger = logging.getLogger(__name__)
 
 PACK_KINDS = ("gan", "embedding")
 
-# TODO: a wheel built from this repository does not include resources/; only
-# source checkouts and editable installs find the manifests and shipped weights.
-RESOURCES = Path(__file__).resolve().parents[3] / "resources"
+RESOURCES_DATA_FOLDER = ("share", "large-desktop", "resources")  # pyproject.toml [tool.setuptools.data-files]
+
+
+def find_resources() -> Path:
+    """Locate resources/ (pack manifests, shipped weights, icons, licences).
+
+    In order: the folder a frozen bundle unpacks (PyInstaller's
+    sys._MEIPASS), the repository root of a source checkout or editable
+    install, and the data folder a wheel installs into
+    (<prefix>/share/large-desktop/resources). Falls back to the checkout
+    location, so an error message names a plausible path.
+    """
+    if getattr(sys, "frozen", False):
+        return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)) / "resources"
+
+    checkout = Path(__file__).resolve().parents[3]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "resources").is_dir():
+        return checkout / "resources"
+
+    for prefix in (sysconfig.get_path("data"), sys.prefix):
+        installed = Path(prefix).joinpath(*RESOURCES_DATA_FOLDER)
+        if installed.is_dir():
+            return installed
+    return checkout / "resources"
+
+
+RESOURCES = find_resources()
 SHIPPED_WEIGHTS = RESOURCES / "weights"
 
 
