@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from large_desktop.app import operations
+from large_desktop.app.about import show_about
 from large_desktop.app.export_actions import build_export_menu
 from large_desktop.app.folders_panel import FoldersPanel
 from large_desktop.app.grid_view import DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM, GridView
@@ -370,12 +371,7 @@ class MainWindow(QMainWindow):
         self.log_box = box
 
     def _show_about(self) -> None:
-        from large_desktop import __version__
-
-        QMessageBox.about(self, self.tr("About large-desktop"), self.tr(
-            "large-desktop %1\nSorts photos by an attribute taught from a few examples "
-            "(LARGE: latent-based regression through GAN semantics, CVPR 2022)."
-        ).replace("%1", __version__))
+        show_about(self)
 
     # --------------------------------------------------------- drag, drop
 

@@ -4,7 +4,7 @@ import sqlite3
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from large_desktop.app.library_model import ErrorRole, StatusRole
 from app_helpers import INDEX_TIMEOUT_MS, copy_faces, make_window, mixed_folder, wait_indexed  # noqa: F401 (fixtures)
@@ -188,3 +188,16 @@ def test_settings_persist(qtbot, make_window, tmp_path):
     assert again.zoom_slider.value() == 200
     assert again.reverse_action.isChecked()
     assert again.settings.value("library/last") == str(tmp_path / "library.sqlite")
+
+
+def test_help_about_shows_version(qtbot, make_window):
+    from large_desktop import __version__
+    from large_desktop.app.about import AboutDialog
+
+    window = make_window()
+    window._show_about()
+    qtbot.waitUntil(lambda: window.findChild(AboutDialog) is not None, timeout=5000)
+
+    dialog = window.findChild(AboutDialog)
+    assert __version__ in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.close()
