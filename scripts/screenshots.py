@@ -1,38 +1,47 @@
 """Render the main window's states to docs/screenshots/*.png with QWidget.grab().
 
 States: an empty library, indexing in progress (paused mid-way, so the
-picture is stable), and a library sorted by scores. The sorted state uses the
-first principal component of the library's latents as scores, because the
-attribute panel that turns labels into scores is a separate module.
+picture is stable), and a library sorted by an attribute taught through the
+attribute panel with one "less" and one "more" example.
+
+The photos are the sample images shipped inside scikit-image and matplotlib,
+indexed with the whole-photo pack. The dev faces are not used, because their
+licence does not allow copies in this repository, and a screenshot of them
+would be one.
 
 Runs under xvfb-run when it is installed, else on Qt's offscreen platform:
     xvfb-run -a .venv/bin/python scripts/screenshots.py
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
 """
 
+import importlib.util
 import os
 import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-DEV_FACES = REPO.parent / "shared" / "data" / "faces_age_dev"
 OUT = REPO / "docs" / "screenshots"
-TIMEOUT_S = 180
+TIMEOUT_S = 300
+PACK_ID = "efficientnet-lite0-photo"
+ATTRIBUTE, LESS, MORE = "animal", "coins.png", "chelsea.png"
 
 
-@dataclass
-class Scores:
-    photo_ids: np.ndarray
-    scores: np.ndarray
-    predicted: np.ndarray | None
-    attribute: str = "component 1"
+def package_folder(package: str, relative: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit(f"error: the package {package} is not installed; run `make setup`")
+    return Path(next(iter(spec.submodule_search_locations))) / relative
+
+
+def sample_photos() -> list[Path]:
+    """Return the colour and grey sample images of scikit-image and matplotlib."""
+    found = sorted(package_folder("skimage", "data").glob("*.png")) + sorted(package_folder("skimage", "data").glob("*.jpg"))
+    found.append(package_folder("matplotlib", "mpl-data/sample_data") / "grace_hopper.jpg")
+    return found
 
 
 def wait_for(app, condition, timeout_s: float = TIMEOUT_S) -> None:
@@ -59,27 +68,28 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([])
+    from large_desktop.app.library_model import PathRole, ScoreRole
     from large_desktop.app.main_window import MainWindow
-    from large_desktop.core.library import Library
 
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="large-screenshots-") as temporary:
         folder = Path(temporary)
         photos = folder / "photos"
         photos.mkdir()
-        for source in sorted(DEV_FACES.glob("d*.jpg"))[:40]:
+        sources = sample_photos()
+        for source in sources:
             shutil.copyfile(source, photos / source.name)
 
         window = MainWindow(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat), folder / "thumbnails")
         window.session.batch_size = 4
         window.resize(1280, 800)
         window.show()
-        window.open_library(folder / "library.sqlite")
+        window.open_library(folder / "library.sqlite", pack_id=PACK_ID)
         wait_for(app, lambda: window.session.library is not None and "Ready" in window.index_status.text.text())
         window.grab().save(str(OUT / "empty-library.png"))
 
         window.add_folders([photos])
-        wait_for(app, lambda: window.model.rowCount() == 40 and window.model.status_counts().get("done", 0) >= 8)
+        wait_for(app, lambda: window.model.rowCount() == len(sources) and window.model.status_counts().get("done", 0) >= 8)
         window.session.pause()
         wait_for(app, lambda: "Paused" in window.index_status.text.text())
         window.thumbnails.wait_idle()
@@ -88,14 +98,14 @@ def main() -> int:
 
         window.session.resume()
         wait_for(app, lambda: window.model.status_counts().get("pending", 0) == 0)
-        library = Library(folder / "library.sqlite")
-        result = library.sort(component=1)
-        ranked = [row for row in result.rows if row.score is not None]
-        window.model.apply_scores(Scores(
-            np.array([row.photo_id for row in ranked], dtype=np.int64),
-            np.array([row.score for row in ranked]),
-            None,
-        ))
+        panel = window.attribute_panel
+        panel.create_attribute(ATTRIBUTE)
+        wait_for(app, lambda: panel.attribute == ATTRIBUTE)
+        by_name = {Path(window.model.index(row).data(PathRole)).name: window.model.photo_id_at(row) for row in range(window.model.rowCount())}
+        panel.label_photos([by_name[LESS]], "low")
+        panel.label_photos([by_name[MORE]], "high")
+        wait_for(app, lambda: len(panel.labels) == 2 and window.model.index(0).data(ScoreRole) is not None)
+        settle(app, 2.0)
         window.grid.setCurrentIndex(window.model.index(0))
         window.preview.wait_idle()
         window.thumbnails.wait_idle()
