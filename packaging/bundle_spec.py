@@ -162,7 +162,7 @@ def weight_datas() -> list[tuple[str, str]]:
     datas: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for manifest in sorted((RESOURCES / "packs").glob("*.json")):
-        if manifest.name == "measured.json":
+        if manifest.name in ("measured.json", "catalogue.json"):  # figures and downloadable packs, not manifests
             continue
         for weight in json.loads(manifest.read_text(encoding="utf-8"))["weights"]:
             package = weight.get("package")
