@@ -144,11 +144,32 @@ def encode_batch(jobs: list[tuple[int, Path]], pack: Pack, detector: FaceDetecto
 
 
 def ensure_pack_record(session: Session, pack: Pack) -> None:
-    """Record the pack in the library so status and item rows can refer to it."""
-    if session.get(PackRecord, pack.id) is None:
-        rows, dim = pack.latent_shape
+    """Record the pack in the library so status and item rows can refer to it.
+
+    When the library holds latents of another version (or shape) of the same
+    pack id, they are dropped so every photo is encoded again: codes of two
+    encoder versions do not share a latent space and must not be mixed.
+    Labels are kept, since they belong to photos, not to latents.
+    """
+    rows, dim = pack.latent_shape
+    record = session.get(PackRecord, pack.id)
+    if record is None:
         session.add(PackRecord(id=pack.id, name=pack.manifest.name, version=pack.manifest.version, num_rows=rows, row_dim=dim))
         session.commit()
+        return
+    if (record.version, record.num_rows, record.row_dim) == (pack.manifest.version, rows, dim):
+        return
+
+    stale_items = select(Item.id).where(Item.pack_id == pack.id)
+    session.execute(delete(Latent).where(Latent.item_id.in_(stale_items)))
+    dropped = session.execute(delete(Item).where(Item.pack_id == pack.id)).rowcount
+    session.execute(delete(PhotoStatus).where(PhotoStatus.pack_id == pack.id))
+    logger.warning(
+        "pack %s changed from version %s (%dx%d) to %s (%dx%d); dropped %d stored latents, every photo is encoded again",
+        pack.id, record.version, record.num_rows, record.row_dim, pack.manifest.version, rows, dim, dropped,
+    )
+    record.name, record.version, record.num_rows, record.row_dim = pack.manifest.name, pack.manifest.version, rows, dim
+    session.commit()
 
 
 def pending_jobs(

@@ -204,3 +204,25 @@ def test_face_too_small_for_ffhq_is_no_face(tmp_path, dev_faces):
     assert results[0].status == "no_face"
     assert "too small" in results[0].error
     assert results[0].faces == []
+
+
+def test_pack_version_change_reencodes(tmp_path, dev_faces):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("d0001.jpg", "d0002.jpg"):
+        shutil.copyfile(dev_faces / name, folder / name)
+    library = Library(tmp_path / "library.sqlite")
+    list(library.scan([folder]))
+    list(library.index())
+    with library.session() as session:
+        session.execute(text("UPDATE packs SET version = 'old'"))
+        session.execute(text("UPDATE latents SET data = zeroblob(length(data))"))  # stand-in for another encoder's codes
+        session.commit()
+
+    progress = list(Library(tmp_path / "library.sqlite").index())
+
+    assert progress[-1].done == 2
+    with library.session() as session:
+        assert session.scalar(select(func.count()).select_from(Latent)) == 2
+        assert session.scalar(text("SELECT version FROM packs")) == load_pack(DEFAULT_PACK_ID).manifest.version
+        assert all(any(byte for byte in blob) for blob in session.scalars(select(Latent.data)))
