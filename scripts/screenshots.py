@@ -82,7 +82,7 @@ def main() -> int:
 
         window = MainWindow(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat), folder / "thumbnails")
         window.session.batch_size = 4
-        window.resize(1280, 800)
+        window.resize(1440, 1000)
         window.show()
         window.open_library(folder / "library.sqlite", pack_id=PACK_ID)
         wait_for(app, lambda: window.session.library is not None and "Ready" in window.index_status.text.text())

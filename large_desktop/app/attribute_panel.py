@@ -85,7 +85,7 @@ class AttributePanel(QWidget):
 
     def _build_widgets(self) -> None:
         self.attribute_list = QListWidget(self)
-        self.attribute_list.setMaximumHeight(120)
+        self.attribute_list.setMaximumHeight(90)
         self.attribute_list.currentItemChanged.connect(self._on_current_item_changed)
         self.new_button = self._tool_button(self.tr("New…"), self.tr("Create an attribute"), self._ask_create)
         self.rename_button = self._tool_button(self.tr("Rename…"), self.tr("Rename the attribute"), self._ask_rename)
@@ -121,6 +121,7 @@ class AttributePanel(QWidget):
         self.walk_strip = WalkStrip(self)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.label_list)
         splitter.addWidget(self.plot_panel)
         splitter.addWidget(self.walk_strip)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSlider,
     QToolBar,
     QVBoxLayout,
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 PRIORITY_DELAY_MS = 150  # after scrolling stops, tell the indexer which rows are on screen
 # While indexing, re-score at most this often: each re-score reloads every latent.
 RESCORE_DURING_INDEXING_MS = 3000
+ATTRIBUTE_DOCK_SHARE = 70  # percent of the right-hand column, until the user moves the split
 
 
 def _make_attribute_panel(library, undo_stack: QUndoStack, parent: QWidget):
@@ -115,10 +117,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.attribute_dock)
 
         self.preview = PreviewPanel(self)
-        preview_dock = QDockWidget(self.tr("Preview"), self)
-        preview_dock.setObjectName("preview-dock")
-        preview_dock.setWidget(self.preview)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, preview_dock)
+        self.preview_dock = QDockWidget(self.tr("Preview"), self)
+        self.preview_dock.setObjectName("preview-dock")
+        self.preview_dock.setWidget(self.preview)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.preview_dock)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar(self.tr("View"), self)
@@ -235,7 +237,15 @@ class MainWindow(QMainWindow):
         if self.attribute_panel is None:
             self.attribute_panel = _make_attribute_panel(library, self.undo_stack, self)
             if self.attribute_panel is not None:
-                self.attribute_dock.setWidget(self.attribute_panel)
+                # A scroll area keeps the panel's plots at their minimum height when the dock is short.
+                scroll = QScrollArea(self.attribute_dock)
+                scroll.setWidgetResizable(True)
+                scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+                scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                scroll.setWidget(self.attribute_panel)
+                self.attribute_dock.setWidget(scroll)
+                if not self.settings.contains("window/state"):
+                    self.resizeDocks([self.attribute_dock, self.preview_dock], [ATTRIBUTE_DOCK_SHARE, 100 - ATTRIBUTE_DOCK_SHARE], Qt.Orientation.Vertical)
                 self.attribute_panel.scores_ready.connect(self.model.apply_scores)
                 self.attribute_panel.photos_indexed.connect(lambda _ids: self.session.reload_listing())
                 self.session.batch_written.connect(lambda _updates: self._rescore_timer.start())
