@@ -111,6 +111,8 @@ def run(argv: list[str] | None = None) -> int:
     window.show()
     window.open_library(db_path, folders=[Path(folder).expanduser() for folder in args.folder])
     if args.quit_after is not None:
+        # Smoke tests time the launch by this line: it prints once the event loop has painted the window.
+        QTimer.singleShot(0, lambda: print("main window shown", file=sys.stderr, flush=True))
         QTimer.singleShot(args.quit_after, window.close)
     return app.exec()
 

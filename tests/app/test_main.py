@@ -31,6 +31,7 @@ def test_app_opens_and_quits(tmp_path):
     )
 
     assert completed.returncode == 0, completed.stderr
+    assert "main window shown" in completed.stderr
     assert db_path.is_file()
     log_files = list((tmp_path / "state").rglob("large-desktop.log"))
     assert len(log_files) == 1
