@@ -217,6 +217,8 @@ def _ganspace(mean: np.ndarray, components: np.ndarray, stds: np.ndarray, path: 
         raise CheckpointError(f"direction file {path}: GANSpace mean has shape {mean.shape}; expected (1, {width})")
     if stds.shape != (count,):
         raise CheckpointError(f"direction file {path}: GANSpace std has shape {stds.shape}; expected ({count},)")
+    if not np.all(np.isfinite(mean)):
+        raise CheckpointError(f"direction file {path}: GANSpace mean contains NaN or infinite values; export it again")
     if not (np.all(np.isfinite(stds)) and np.all(stds > 0)):
         raise CheckpointError(f"direction file {path}: GANSpace std contains zero, negative or non-finite values; export it again")
 

@@ -160,7 +160,8 @@ def import_directions(manifest: PackManifest, name: str, path: Path) -> list[Nam
     """Import the direction(s) of a file under `name` for a pack.
 
     A GANSpace file gives `name`-0, `name`-1, ... Every direction is checked
-    against the pack's latent shape before anything is written.
+    against the pack's latent shape, and for NaN, infinite and all-zero
+    values, before anything is written, so a stored direction always sorts.
 
     Raises:
         UserInputError: the name is invalid or taken.
@@ -170,7 +171,7 @@ def import_directions(manifest: PackManifest, name: str, path: Path) -> list[Nam
     path = Path(path).expanduser().resolve()
     raws = read_direction_file(path)
     for raw in raws:
-        engine.broadcast_to_latent(raw.array, manifest.latent_shape, f"file {path}")
+        engine.direction_from_array(raw.array, manifest.latent_shape, f"file {path}")
 
     group = name if raws[0].kind == KIND_PCA else None
     names = [name if raw.index is None else f"{name}-{raw.index}" for raw in raws]

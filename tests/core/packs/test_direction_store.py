@@ -229,3 +229,32 @@ def test_group_name_is_taken(e4e, tmp_path):
     import_directions(manifest, "pca", e4e / "ffhq_pca.pt")
     with pytest.raises(UserInputError, match="already has a direction named 'pca'"):
         import_directions(manifest, "pca", e4e / "age.pt")
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (np.full(512, np.nan), "NaN or infinite"),
+        (np.r_[np.inf, np.zeros(511)], "NaN or infinite"),
+        (np.zeros(512), "all zeros"),
+    ],
+)
+def test_unusable_direction_not_imported(tmp_path, data_dir, values, message):
+    path = tmp_path / "bad.npy"
+    np.save(path, values)
+
+    with pytest.raises(CheckpointError, match=message):
+        import_directions(make_manifest(), "bad", path)
+    assert not (data_dir / "packs").exists()
+
+
+@pytest.mark.parametrize("part", ["mean", "comp"])
+def test_ganspace_with_nan_not_imported(tmp_path, data_dir, part):
+    arrays = {"mean": np.zeros((1, 512)), "comp": np.eye(3, 512)[:, None, :], "std": np.ones(3)}
+    arrays[part] = np.full_like(arrays[part], np.nan)
+    path = tmp_path / "pca.npz"
+    np.savez(path, **arrays)
+
+    with pytest.raises(CheckpointError, match="NaN or infinite"):
+        import_directions(make_manifest(), "pca", path)
+    assert not (data_dir / "packs").exists()
