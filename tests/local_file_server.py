@@ -19,6 +19,7 @@ class Behaviour:
     drop_after: int | None = None  # close the connection after this many body bytes
     drops_left: int = 0  # how many responses still drop; 0 = none
     content_type: str = "application/octet-stream"
+    send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
     delay_per_chunk: float = 0.0  # seconds slept before each chunk (slow server)
     stall: float = 0.0  # seconds slept before sending headers (stalled server)
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range header) per request
@@ -63,7 +64,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         self.send_header("Content-Type", behaviour.content_type)
-        self.send_header("Content-Length", str(len(body) - start))
+        if behaviour.send_length:
+            self.send_header("Content-Length", str(len(body) - start))
         self.end_headers()
         self.send_body(body[start:])
 

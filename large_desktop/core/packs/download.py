@@ -71,6 +71,7 @@ def download_file(
     *,
     size: int | None = None,              # Exact bytes expected; None = accept what the server sends.
     sha256: str | None = None,            # Hex digest expected; None = no hash check.
+    max_size: int | None = None,          # Bytes accepted at most when `size` is None; None = no limit.
     progress: ProgressCallback | None = None,
     stop: StopCallback | None = None,
     timeout: float = DEFAULT_TIMEOUT,
@@ -89,7 +90,8 @@ def download_file(
         NetworkError: the host is unreachable, or the connection dropped more
             than `retries` times; the partial file is kept.
         DownloadError: the server answered with an HTTP error or a web page.
-        ChecksumError: wrong size or SHA-256; the partial file is removed.
+        ChecksumError: wrong size or SHA-256, or more than `max_size` bytes;
+            the partial file is removed.
         DiskFullError: no space left in the destination folder.
     """
     if not url.startswith(("https://", "http://")):
@@ -105,7 +107,7 @@ def download_file(
     attempt = restarts = 0
     while True:
         try:
-            fetch_into(url, part, size, progress, stop, timeout)
+            fetch_into(url, part, size, max_size, progress, stop, timeout)
             break
         except RestartDownload as exc:
             restarts += 1
@@ -127,7 +129,9 @@ def download_file(
     return dest
 
 
-def fetch_into(url: str, part: Path, size: int | None, progress: ProgressCallback | None, stop: StopCallback | None, timeout: float) -> None:
+def fetch_into(
+    url: str, part: Path, size: int | None, max_size: int | None, progress: ProgressCallback | None, stop: StopCallback | None, timeout: float
+) -> None:
     """Append the rest of the file at `url` to `part`, starting where `part` ends.
 
     Raises:
@@ -158,14 +162,29 @@ def fetch_into(url: str, part: Path, size: int | None, progress: ProgressCallbac
                 f"the server offers {total} bytes at {url}, but the pack expects {size}; the file there has changed, "
                 "so download it in a browser and install it with `large-desktop packs import`"
             )
+        if max_size is not None and total is not None and total > max_size:
+            part.unlink(missing_ok=True)
+            raise ChecksumError(too_large_message(url, max_size, part))
+        # A server that announces no size, or a false one, must not fill the disk.
+        limits = [limit for limit in (total, size, max_size) if limit is not None]
         with open_part(part, offset, url) as handle:
-            offset = copy_stream(response, handle, offset, total or size, part, url, progress, stop)
+            offset = copy_stream(response, handle, offset, min(limits, default=None), part, url, progress, stop)
 
     if size is not None and offset > size:
         part.unlink()
         raise ChecksumError(f"{url} sent more than the expected {size} bytes; removed {part}, the file there has changed")
+    if max_size is not None and offset > max_size:
+        part.unlink()
+        raise ChecksumError(too_large_message(url, max_size, part))
     if total is not None and offset < total:
         raise ConnectionDropped(f"the connection closed after {offset} of {total} bytes")
+
+
+def too_large_message(url: str, max_size: int, part: Path) -> str:
+    return (
+        f"{url} sent more than the maximum of {max_size} bytes expected; removed {part} because the file there is another one, "
+        "so download it in a browser, check it and use `large-desktop packs import`"
+    )
 
 
 def open_url(request: urllib.request.Request, offset: int, timeout: float) -> http.client.HTTPResponse | None:
@@ -180,6 +199,12 @@ def open_url(request: urllib.request.Request, offset: int, timeout: float) -> ht
                 if match and int(match.group(1)) == offset:
                     return None
                 raise RestartDownload("the server rejected the Range request (HTTP 416)") from None
+            if 300 <= exc.code < 400:
+                # urllib gives up on a redirect loop with a reason of several lines.
+                raise DownloadError(
+                    f"{url} redirected in a loop or too many times (HTTP {exc.code}); try again later, or download "
+                    "the file in a browser and use `large-desktop packs import`"
+                ) from None
             if exc.code == 404:
                 raise DownloadError(f"{url} was not found (HTTP 404); the file was moved or deleted, check for a newer large-desktop") from None
             if exc.code in (401, 403, 429):

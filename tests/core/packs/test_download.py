@@ -202,3 +202,41 @@ def test_disk_full_names_folder(tmp_path):
     assert isinstance(error, DiskFullError)
     assert str(tmp_path) in error.message
     assert "free some space" in error.message
+
+
+def test_redirect_loop_one_line(server, tmp_path):
+    server.behaviour.redirects["/loop"] = "/loop"
+
+    with pytest.raises(DownloadError) as caught:
+        download_file(server.url("/loop"), tmp_path / "e4e.pt")
+    assert "\n" not in caught.value.message
+    assert "redirect" in caught.value.message
+    assert server.url("/loop") in caught.value.message
+
+
+def test_unannounced_size_capped(server, checkpoint_bytes, tmp_path):
+    server.behaviour.send_length = False
+    dest = tmp_path / "e4e.pt"
+
+    with pytest.raises(ChecksumError, match="more than the maximum of 1000000 bytes"):
+        download_file(server.url("/e4e.pt"), dest, max_size=1_000_000)
+    assert not dest.exists()
+    assert not part_path(dest).exists()
+
+
+def test_announced_size_over_cap_rejected(server, tmp_path):
+    dest = tmp_path / "e4e.pt"
+
+    with pytest.raises(ChecksumError, match="maximum of 1000000 bytes"):
+        download_file(server.url("/e4e.pt"), dest, max_size=1_000_000)
+    assert not part_path(dest).exists()
+    assert not dest.exists()
+
+
+def test_unannounced_size_within_cap(server, checkpoint_bytes, tmp_path):
+    server.behaviour.send_length = False
+    dest = tmp_path / "e4e.pt"
+
+    download_file(server.url("/e4e.pt"), dest, max_size=2 * len(checkpoint_bytes), sha256=sha256(checkpoint_bytes))
+
+    assert dest.read_bytes() == checkpoint_bytes

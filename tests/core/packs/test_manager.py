@@ -310,3 +310,16 @@ def test_manifest_with_other_id_skipped(data_dir, caplog):
     assert "dcgan-copy" not in packs
     assert "renamed" not in packs
     assert "declares id 'dcgan-copy'" in caplog.text
+
+
+def test_install_caps_estimated_size(served, data_dir):
+    server, body = served
+    server.behaviour.files["/e4e.pt"] = body * 3
+    server.behaviour.send_length = False
+    folder = data_dir / "packs" / "e4e-test"
+
+    with pytest.raises(ChecksumError, match="more than the maximum"):
+        manager.install("e4e-test")
+    assert not (folder / "e4e_test_encode.pt").exists()
+    assert not part_path(folder / "e4e_test_encode.pt").exists()
+    assert not (data_dir / "packs" / "hashes.json").exists()
