@@ -1,13 +1,16 @@
 """Start the desktop app: logging, translations, settings, the window.
 
 Without a display (Linux with neither DISPLAY nor WAYLAND_DISPLAY and no
-QT_QPA_PLATFORM), it says so in one line and runs the headless demo instead.
+QT_QPA_PLATFORM), it says so in one line and runs the headless demo instead,
+unless --db or --folder name the user's own library: then the line names the
+command that indexes it, and the app exits with status 2.
 """
 
 import argparse
 import logging
 import logging.handlers
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -80,10 +83,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def no_display_for_library(args: argparse.Namespace) -> int:
+    """Print the command that indexes the named library when there is no display; return the exit status."""
+    from large_desktop.cli import EXIT_USER_ERROR
+
+    folders = " ".join(shlex.quote(folder) for folder in args.folder) or "FOLDER"
+    database = f" --db {shlex.quote(args.db)}" if args.db else ""
+    print(
+        "no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the app cannot open this library; "
+        f"index and sort it on the command line instead: `large-desktop index {folders}{database}`",
+        file=sys.stderr,
+    )
+    return EXIT_USER_ERROR
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the app until its window closes; return the exit status."""
     args = build_parser().parse_args(argv)
     if not display_available():
+        if args.db or args.folder:
+            return no_display_for_library(args)
         print("no display found (DISPLAY and WAYLAND_DISPLAY are unset); running the headless demo instead", flush=True)
         from large_desktop import demo
 

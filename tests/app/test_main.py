@@ -60,3 +60,23 @@ def test_display_detection(monkeypatch):
 
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
     assert app_main.display_available()
+
+
+def test_no_display_with_library_arguments(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    db_path = tmp_path / "mine.sqlite"
+    folder = tmp_path / "my photos"
+    folder.mkdir()
+
+    status = app_main.run(["--db", str(db_path), "--folder", str(folder)])
+
+    assert status == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("no display found")
+    assert f"large-desktop index '{folder}' --db {db_path}" in lines[0]
+    assert not db_path.exists()
+    assert not (tmp_path / "data").exists()
