@@ -16,6 +16,7 @@ Python code to load is rejected before any code in it runs. Some published
 import logging
 import pickle
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ KIND_PCA = "pca"  # a GANSpace principal component of W, with the mean and stand
 KINDS = (KIND_W, KIND_W_PLUS, KIND_PCA)
 
 SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".safetensors")
+# Bytes a direction file may unpack to. e4e's GANSpace file of 512 components
+# is 168 kB, so this leaves room while a small compressed archive cannot fill memory.
+MAX_DIRECTION_BYTES = 64 << 20
 GANSPACE_KEYS = (("mean", "comp", "std"), ("lat_mean", "lat_comp", "lat_stdev"))
 
 
@@ -67,6 +71,7 @@ def read_direction_file(path: Path) -> list[DirectionArray]:
     if not path.is_file():
         raise CheckpointError(f"direction file not found: {path}; check the path")
 
+    _check_unpacked_size(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
         content: Any = _load_numpy(path)
@@ -108,6 +113,26 @@ def kind_of(array: np.ndarray) -> str:
 
 
 # ---------------------------------------------------------------- file types
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Reject a file that is, or unpacks to, more than MAX_DIRECTION_BYTES, before any of it is read.
+
+    `.npz` and `.pt` files are zip archives, whose members may be compressed;
+    their central directory gives the unpacked sizes, and Python's zipfile
+    (which numpy uses) stops reading a member at its declared size.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        total = path.stat().st_size  # not a zip archive; the loaders below report other problems
+    if total > MAX_DIRECTION_BYTES:
+        raise CheckpointError(
+            f"direction file {path} contains {total} bytes once unpacked, more than the limit of {MAX_DIRECTION_BYTES}; "
+            "a direction needs far less, so check that this is the right file"
+        )
+
 
 
 def _load_numpy(path: Path) -> np.ndarray | dict[str, np.ndarray]:

@@ -11,7 +11,14 @@ from safetensors.numpy import save_file
 
 from large_desktop.core.engine import SOURCE_FILE
 from large_desktop.core.errors import CheckpointError
-from large_desktop.core.packs.direction_files import KIND_PCA, KIND_W, KIND_W_PLUS, load_direction_file, read_direction_file
+from large_desktop.core.packs.direction_files import (
+    KIND_PCA,
+    KIND_W,
+    KIND_W_PLUS,
+    MAX_DIRECTION_BYTES,
+    load_direction_file,
+    read_direction_file,
+)
 
 W_PLUS = (18, 512)
 
@@ -282,3 +289,12 @@ def test_e4e_rejected_by_dlib_shape(e4e, name):
     shape = "(1, 18, 512)" if name == "pose.pt" else "(1, 512)"
     with pytest.raises(CheckpointError, match=rf"file {name} has shape {re.escape(shape)}, but this pack's latents have shape \(1, 128\)"):
         load_direction_file(e4e / name, (1, 128))
+
+
+def test_compressed_huge_npz_rejected_unread(tmp_path):
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, direction=np.zeros(MAX_DIRECTION_BYTES // 8 + 1))
+    assert path.stat().st_size < MAX_DIRECTION_BYTES // 100  # the archive itself is small
+
+    with pytest.raises(CheckpointError, match=r"bomb.npz contains \d+ bytes once unpacked, more than the limit"):
+        read_direction_file(path)
