@@ -35,7 +35,7 @@ KIND_PCA = "pca"  # a GANSpace principal component of W, with the mean and stand
 KINDS = (KIND_W, KIND_W_PLUS, KIND_PCA)
 
 SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".safetensors")
-# Bytes a direction file may unpack to. e4e's GANSpace file of 512 components
+# Bytes a direction file may unpack to. e4e's GANSpace file of 80 components
 # is 168 kB, so this leaves room while a small compressed archive cannot fill memory.
 MAX_DIRECTION_BYTES = 64 << 20
 GANSPACE_KEYS = (("mean", "comp", "std"), ("lat_mean", "lat_comp", "lat_stdev"))
