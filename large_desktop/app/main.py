@@ -7,6 +7,7 @@ command that indexes it, and the app exits with status 2.
 """
 
 import argparse
+import ctypes.util
 import logging
 import logging.handlers
 import os
@@ -29,6 +30,27 @@ def display_available() -> bool:
     if not sys.platform.startswith("linux"):
         return True
     return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def display_problem() -> str | None:
+    """Return why Qt could not open a window on this X11 display, or None when no cause is known.
+
+    Qt aborts the process (no exception) when its xcb plugin cannot start, so the
+    common causes are checked first: a local display without its server socket,
+    and a missing libxcb-cursor, which Qt 6.5 and later need on X11.
+    """
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    display = os.environ.get("DISPLAY", "")
+    if not sys.platform.startswith("linux") or platform not in ("", "xcb") or not display or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+
+    host, _, number = display.rpartition(":")
+    number = number.split(".")[0]
+    if host in ("", "unix") and number.isdigit() and not Path(f"/tmp/.X11-unix/X{number}").exists():
+        return f"cannot connect to X display {display}: no X server listens there; start one, or unset DISPLAY to run headless"
+    if ctypes.util.find_library("xcb-cursor") is None:
+        return "Qt needs the system library libxcb-cursor0 to open a window on X11; install it (e.g. `apt install libxcb-cursor0`)"
+    return None
 
 
 def setup_logging(verbose: bool = False) -> Path | None:
@@ -107,6 +129,13 @@ def run(argv: list[str] | None = None) -> int:
         from large_desktop import demo
 
         return demo.main(["--headless"])
+
+    problem = display_problem()
+    if problem is not None:
+        from large_desktop.cli import EXIT_USER_ERROR
+
+        print(problem, file=sys.stderr)
+        return EXIT_USER_ERROR
 
     log_file = setup_logging(args.verbose)
     from PySide6.QtCore import QSettings, QTimer

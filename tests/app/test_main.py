@@ -80,3 +80,18 @@ def test_no_display_with_library_arguments(tmp_path, monkeypatch, capsys):
     assert f"large-desktop index '{folder}' --db {db_path}" in lines[0]
     assert not db_path.exists()
     assert not (tmp_path / "data").exists()
+
+
+def test_dead_x_display_named_not_aborted(tmp_path):
+    env = isolated_env(tmp_path)
+    env.pop("QT_QPA_PLATFORM", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    env["DISPLAY"] = ":987"  # no X server has this number here
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "large_desktop.cli", "app", "--db", str(tmp_path / "library.sqlite")],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+
+    assert completed.returncode == 2, completed.stderr
+    assert "cannot connect to X display :987" in completed.stderr

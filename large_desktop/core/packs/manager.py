@@ -131,8 +131,12 @@ def import_pack(pack_id: str, file: Path, progress: ProgressCallback | None = No
     """
     entry = catalogue_entry(pack_id)
     source = Path(file)
+    if source.is_dir():
+        raise UserInputError(f"{source} is a folder; give the path of the checkpoint file {entry.file} inside it")
     if not source.is_file():
         raise UserInputError(f"checkpoint {source} not found; give the path of the downloaded {entry.file}")
+    if not os.access(source, os.R_OK):
+        raise UserInputError(f"cannot read checkpoint {source}; check the file's permissions")
 
     folder = pack_folder(entry.id)
     checkpoint = folder / entry.file
@@ -316,7 +320,16 @@ def prepare(entry: CatalogueEntry, checkpoint: Path, folder: Path) -> PackManife
             f"so update large-desktop and run `large-desktop packs install {entry.id}` again"
         ) from exc
 
-    manifest = getattr(module, function_name)(checkpoint, folder, dict(entry.raw))
+    try:
+        manifest = getattr(module, function_name)(checkpoint, folder, dict(entry.raw))
+    except CheckpointError:
+        # A rejected file must neither stay where the next install would reuse it
+        # nor stay trusted, or it would lock out the real checkpoint.
+        logger.warning("pack %s: removing rejected checkpoint %s", entry.id, checkpoint)
+        checkpoint.unlink(missing_ok=True)
+        if entry.sha256 is None:
+            forget_recorded_hash(entry.id)
+        raise
     logger.info("pack %s installed in %s", entry.id, folder)
     return manifest
 

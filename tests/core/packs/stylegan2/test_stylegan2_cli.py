@@ -100,4 +100,15 @@ def test_import_wrong_shape_named(tmp_path, catalogue, capsys):
     error = capsys.readouterr().err
     assert status == 2
     assert "encoder.styles.3.linear.weight" in error
-    assert not (tmp_path / "data" / "packs" / PACK_ID / "manifest.json").exists()
+    folder = tmp_path / "data" / "packs" / PACK_ID
+    assert not (folder / "manifest.json").exists()
+    assert not (folder / "e4e_ffhq_encode.pt").exists()  # nothing left for the next install to reuse
+    hashes = tmp_path / "data" / "packs" / "hashes.json"
+    assert not hashes.exists() or PACK_ID not in hashes.read_text()  # a rejected file is never trusted
+
+
+def test_import_folder_named(tmp_path, catalogue, capsys):
+    status = main(["packs", "import", PACK_ID, str(tmp_path), "--accept-license", "-q"])
+
+    assert status == 2
+    assert f"{tmp_path} is a folder" in capsys.readouterr().err
