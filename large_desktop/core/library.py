@@ -50,6 +50,9 @@ from large_desktop.core.scan import (
 logger = logging.getLogger(__name__)
 
 LABEL_WORDS = ("low", "high")
+# Up to here float64 still counts whole numbers exactly (2**53 is about 9e15),
+# so "low" and "high" one below and above a number stay distinct from it.
+MAX_LABEL_MAGNITUDE = 1e15
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,6 +194,8 @@ def parse_label_value(text: str) -> tuple[str, float | None]:
         raise UserInputError(f"label value {text!r} is not a number, 'low' or 'high'") from None
     if not math.isfinite(value):
         raise UserInputError(f"label value {text!r} is not a finite number")
+    if abs(value) > MAX_LABEL_MAGNITUDE:
+        raise UserInputError(f"label value {text!r} is outside -{MAX_LABEL_MAGNITUDE:g} to {MAX_LABEL_MAGNITUDE:g}; rescale the values")
     return "value", value
 
 

@@ -182,3 +182,23 @@ def test_score_all_needs_two_labels(age_library, dev_faces):
 
     with pytest.raises(UserInputError, match="1 usable labels"):
         age_library.score_all("age")
+
+
+def test_label_value_magnitude_limited(age_library, dev_faces):
+    photo_id = photo_id_of(age_library, dev_faces / "d0002.jpg")
+
+    for text in ("1e16", "-1e308"):
+        with pytest.raises(UserInputError, match=f"label value '{text}' is outside"):
+            age_library.set_label("age", photo_id, text)
+    assert age_library.labels("age") == []
+
+
+def test_extreme_label_values_score(age_library, dev_faces):
+    names = ("d0002.jpg", "d0003.jpg", "d0004.jpg")
+    for name, text in zip(names, ("-1e15", "1e15", "high"), strict=True):
+        age_library.set_label("age", photo_id_of(age_library, dev_faces / name), text)
+
+    result = age_library.score_all("age")
+
+    assert np.all(np.isfinite(result.scores))
+    assert np.all(np.isfinite(result.predicted))

@@ -138,7 +138,9 @@ def direction_from_examples(
     if num_labels < AUTO_MIN_LABELS or np.unique(np.asarray(values)).size < 3:
         return fit_direction(coords, values, basis, n_components, ridge, DEFAULT_PRIOR_POWER)
 
-    errors = [_leave_one_out_error(coords, values, basis, n_components, ridge, power) for power in AUTO_PRIOR_POWERS]
+    # Errors are compared, not shown, so values scaled to at most 1 keep 1e300 from overflowing them.
+    unit_values = np.asarray(values, dtype=np.float64) / np.max(np.abs(values))
+    errors = [_leave_one_out_error(coords, unit_values, basis, n_components, ridge, power) for power in AUTO_PRIOR_POWERS]
     best = AUTO_PRIOR_POWERS[int(np.argmin(errors))]
     direction = fit_direction(coords, values, basis, n_components, ridge, best)
     return Direction(direction.vector, f"{direction.estimator} (prior chosen by leave-one-out)", direction.source)
@@ -235,7 +237,10 @@ def fit_direction(
     prior_scale = np.maximum(basis.explained_variance[:num_fit], 0.0) ** (prior_power / 2)  # [m]
     subspace = coords[:, :num_fit].astype(np.float64) * prior_scale  # [k, m]
     centered = subspace - subspace.mean(axis=0)
-    targets = values - values.mean()  # [k]
+    # The direction does not depend on the scale of the values; dividing by the
+    # largest keeps 1e300 from overflowing and 1e-300 from underflowing the fit.
+    unit_values = values / np.max(np.abs(values))
+    targets = unit_values - unit_values.mean()  # [k]
     gram = centered @ centered.T  # [k, k]
     penalty = ridge * np.trace(gram) / num_labels
     dual = np.linalg.lstsq(gram + penalty * np.eye(num_labels), targets, rcond=None)[0]

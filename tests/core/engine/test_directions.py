@@ -136,6 +136,17 @@ def test_direction_follows_higher_values(library):
     assert np.corrcoef(scores, attribute[labeled])[0, 1] > 0
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_direction_independent_of_value_scale(library, scale):
+    basis, coords, attribute, _ = library
+    labeled = np.arange(5)
+
+    plain = direction_from_examples(coords[labeled], attribute[labeled], basis)
+    scaled = direction_from_examples(coords[labeled], attribute[labeled] * scale, basis)
+
+    np.testing.assert_allclose(scaled.vector, plain.vector, atol=1e-9)
+
+
 def test_minimum_norm_fit_without_ridge(library):
     basis, coords, attribute, _ = library
     labeled = np.arange(6)
