@@ -95,11 +95,15 @@ def write_csv(path: Path, rows: list[SortedRow]) -> int:
 def rank_prefixed_name(rank: int, width: int, name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     """Prefix a file name with its zero-padded rank, shortening the stem to fit `max_bytes`."""
     prefix = f"{rank:0{width}d}_"
-    stem, suffix = Path(name).stem, Path(name).suffix
-    budget = max_bytes - len(prefix.encode()) - len(suffix.encode())
-    while len(stem.encode()) > budget:
+    return prefix + _shortened(Path(name).stem, Path(name).suffix, max_bytes - len(prefix.encode()))
+
+
+def _shortened(stem: str, tail: str, max_bytes: int = MAX_NAME_BYTES) -> str:
+    """Return stem + tail, dropping characters from the end of the stem until it fits `max_bytes`."""
+    budget = max_bytes - len(tail.encode())
+    while stem and len(stem.encode()) > budget:
         stem = stem[:-1]
-    return prefix + stem + suffix
+    return stem + tail
 
 
 def place_photos(
@@ -144,7 +148,7 @@ def _place_unique(source: Path, folder: Path, name: str, mode: str) -> Path:
     """Create `name` in the folder (or `stem (n)suffix` if taken) from the source; return it."""
     stem, suffix = Path(name).stem, Path(name).suffix
     for attempt in range(1, MAX_COLLISION_SUFFIX + 1):
-        candidate = name if attempt == 1 else f"{stem} ({attempt}){suffix}"
+        candidate = name if attempt == 1 else _shortened(stem, f" ({attempt}){suffix}")
         target = folder / candidate
         try:
             _place(source, target, mode)

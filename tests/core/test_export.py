@@ -113,6 +113,21 @@ def test_place_photos_never_overwrites(tmp_path, photos):
     assert len(list(out.iterdir())) == 1 + 2 * 5
 
 
+def test_place_long_name_twice(tmp_path, photos):
+    long_photo = photos[0].with_name("é" * 125 + ".jpg")  # 254 bytes, near the file name limit
+    photos[0].rename(long_photo)
+    rows = sorted_rows([long_photo, *photos[1:]])
+    out = tmp_path / "sorted"
+
+    drain(export.place_photos(out, rows))
+    drain(export.place_photos(out, rows))
+
+    copies = sorted(path for path in out.iterdir() if path.name.startswith("0001_"))
+    assert len(copies) == 2
+    assert all(len(path.name.encode()) <= export.MAX_NAME_BYTES for path in copies)
+    assert copies[1].read_bytes() == long_photo.read_bytes()
+
+
 def test_place_photos_skips_vanished(tmp_path, photos):
     rows = sorted_rows(photos)
     photos[1].unlink()
