@@ -150,6 +150,10 @@ def _parse(data: bytes, sidecar: Path) -> tuple[ET.Element, list[tuple[str, str]
         data.decode("utf-8")
     except UnicodeDecodeError:
         raise UserInputError(f"sidecar {sidecar} is not UTF-8 text; move it away and export again") from None
+    # Expat reads "<" followed by a zero byte as UTF-16 without a byte order mark, which
+    # would hide a DTD from the check above. XML text never contains a zero character.
+    if b"\x00" in data:
+        raise UserInputError(f"sidecar {sidecar} contains zero bytes, so it is not UTF-8 XML; move it away and export again")
     try:
         prefixes = [value for _, value in ET.iterparse(BytesIO(data), events=("start-ns",))]
         parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True, insert_pis=True))

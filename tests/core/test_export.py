@@ -276,6 +276,22 @@ def test_xmp_unparsable_sidecar_left_alone(photos, content, fragment):
     assert xmp.read_rating(xmp.sidecar_path(photos[1])) == 4
 
 
+def test_xmp_utf16_entities_not_expanded(photos):
+    # Without a byte order mark every ASCII character is followed by a zero byte:
+    # valid UTF-8 to a decoder, but expat reads it as UTF-16 and would expand the entities.
+    content = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "AAAAAAAAAA">]>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="">&a;&a;&a;</rdf:Description></rdf:RDF></x:xmpmeta>'
+    ).encode("utf-16-le")
+    sidecar = xmp.sidecar_path(photos[0])
+    sidecar.write_bytes(content)
+
+    with pytest.raises(UserInputError, match=f"sidecar {sidecar}"):
+        xmp.write_rating(photos[0], 3)
+    assert sidecar.read_bytes() == content
+
+
 def test_xmp_write_rating_raises_named_error(photos):
     sidecar = xmp.sidecar_path(photos[0])
     sidecar.write_bytes(b"\xff\xfe not utf-8")
