@@ -12,6 +12,7 @@ from PySide6.QtCore import QMimeData
 logger = logging.getLogger(__name__)
 
 PHOTO_IDS_MIME = "application/x-large-desktop-photo-ids"
+MAX_PHOTO_ID = 2**63 - 1
 
 
 def encode_photo_ids(photo_ids: list[int]) -> QMimeData:
@@ -30,7 +31,8 @@ def decode_photo_ids(mime: QMimeData) -> list[int]:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         logger.warning("ignoring a drop with malformed photo ids: %s", exc)
         return []
-    if not isinstance(values, list) or not all(isinstance(value, int) for value in values):
-        logger.warning("ignoring a drop whose photo ids are not a list of integers")
+    # SQLite ids are positive 64-bit integers; a larger one overflows the query and the signal.
+    if not isinstance(values, list) or not all(type(value) is int and 0 < value <= MAX_PHOTO_ID for value in values):
+        logger.warning("ignoring a drop whose photo ids are not a list of positive 64-bit integers")
         return []
     return values

@@ -10,7 +10,7 @@ def test_photo_ids_round_trip():
 
 
 def test_malformed_photo_ids_decode_empty():
-    for payload in (b"not json", b'{"a": 1}', b'[1, "2"]', b"\xff\xfe"):
+    for payload in (b"not json", b'{"a": 1}', b'[1, "2"]', b"\xff\xfe", b"[1, 9223372036854775808]", b"[true]", b"[-1]"):
         mime = QMimeData()
         mime.setData(PHOTO_IDS_MIME, payload)
         assert decode_photo_ids(mime) == [], payload
