@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 
 from large_desktop.app.operations import BackgroundOp, report_failure, writer_pool
+from large_desktop.core.errors import UserInputError
 from large_desktop.core.library import AttributeSnapshot, LabelValue, Library
 
 logger = logging.getLogger(__name__)
@@ -75,13 +76,21 @@ class SetLabelsCommand(_WriteCommand):
         self._submit(self._restore)
 
     def _write(self) -> None:
+        # A photo that is gone (a stale drag) must not stop the others from being labeled.
+        problems = []
         for photo_id in self.photo_ids:
-            if self.value_text is None:
-                change = self.library.remove_label(self.attribute, photo_id)
-            else:
-                change = self.library.set_label(self.attribute, photo_id, self.value_text)
+            try:
+                if self.value_text is None:
+                    change = self.library.remove_label(self.attribute, photo_id)
+                else:
+                    change = self.library.set_label(self.attribute, photo_id, self.value_text)
+            except UserInputError as exc:
+                problems.append(exc.message)
+                continue
             # A redo after an undo finds the same previous labels, so the first one is kept.
             self._previous.setdefault(photo_id, change.previous)
+        if problems:
+            raise UserInputError("; ".join(dict.fromkeys(problems)))  # one message when the attribute is gone
 
     def _restore(self) -> None:
         for photo_id in self.photo_ids:

@@ -407,3 +407,18 @@ def test_closed_panel_ignores_late_results(qtbot, small_library, messages):
 
     assert small_library.attributes() == [("age", 0)]
     assert messages == []
+
+
+def test_drop_with_unknown_id_labels_rest(qtbot, age_panel, small_library, messages):
+    first, second = sorted(photo_ids_by_name(small_library).values())[:2]
+
+    drop_on(age_panel.more_zone, encode_photo_ids([first, 999_999, second]))
+    wait_for_labels(qtbot, age_panel, 2)
+
+    assert {row.photo_id for row in small_library.labels("age")} == {first, second}
+    assert len(messages) == 1
+    assert "photo 999999 is not in the library" in messages[0]
+
+    age_panel.undo_stack.undo()
+    wait_for_labels(qtbot, age_panel, 0)
+    assert small_library.labels("age") == []
