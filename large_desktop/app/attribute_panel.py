@@ -359,7 +359,8 @@ class AttributePanel(QWidget):
         try:
             self.attribute_list.clear()
             for name, count in attributes:
-                item = QListWidgetItem(self.tr("%1 (%2)").replace("%1", name).replace("%2", str(count)))
+                # The name goes in last, so a "%2" in it stays as typed.
+                item = QListWidgetItem(self.tr("%1 (%2)").replace("%2", str(count)).replace("%1", name))
                 item.setData(NAME_ROLE, name)
                 self.attribute_list.addItem(item)
         finally:

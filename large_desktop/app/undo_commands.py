@@ -9,6 +9,7 @@ reads the state that redo recorded on the writer thread.
 """
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,11 @@ logger = logging.getLogger(__name__)
 
 def _tr(text: str, count: int = -1) -> str:
     return QCoreApplication.translate("UndoCommands", text, None, count)
+
+
+def _fill(text: str, *values: str) -> str:
+    """Put values[0] in place of %1, values[1] of %2, in one pass, so a "%2" inside a name stays as typed."""
+    return re.sub(r"%([1-9])", lambda match: values[int(match.group(1)) - 1], text)
 
 
 class _WriteCommand(QUndoCommand):
@@ -117,7 +123,7 @@ class RenameAttributeCommand(_WriteCommand):
     """Rename an attribute; undo gives it the old name back."""
 
     def __init__(self, library: Library, old: str, new: str, after: Callable[[bool], None]) -> None:
-        super().__init__(_tr("Rename attribute %1 to %2").replace("%1", old).replace("%2", new), after)
+        super().__init__(_fill(_tr("Rename attribute %1 to %2"), old, new), after)
         self.library = library
         self.old = old
         self.new = new

@@ -422,3 +422,12 @@ def test_drop_with_unknown_id_labels_rest(qtbot, age_panel, small_library, messa
     age_panel.undo_stack.undo()
     wait_for_labels(qtbot, age_panel, 0)
     assert small_library.labels("age") == []
+
+
+def test_percent_names_shown_verbatim(qtbot, age_panel):
+    age_panel.rename_attribute("age", "%2 off %1")
+    qtbot.waitUntil(lambda: age_panel.attribute == "%2 off %1", timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    assert age_panel.attribute_list.currentItem().text() == "%2 off %1 (0)"
+    assert age_panel.undo_stack.undoText() == "Rename attribute age to %2 off %1"
