@@ -7,6 +7,7 @@ of work with its own session.
 
 import logging
 import math
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -428,6 +429,7 @@ class Library:
         name = name.strip()
         if not name:
             raise UserInputError("an attribute needs a non-empty name")
+        _check_attribute_name(name)
         with self.session() as session:
             session.add(Attribute(name=name, description=description))
             try:
@@ -483,6 +485,7 @@ class Library:
         new = new.strip()
         if not new:
             raise UserInputError(f"attribute {old!r} needs a non-empty new name")
+        _check_attribute_name(new)
         with self.session() as session:
             attribute = self._attribute(session, old)
             attribute.name = new
@@ -750,6 +753,12 @@ class Library:
             value = float(calibration.predict(np.array([score]))[0]) if calibration else None
             predictions.append(Prediction(image, score, value, result.status))
         return predictions
+
+
+def _check_attribute_name(name: str) -> None:
+    """Reject a name with a line break, tab or other control character, which would split `attribute list` lines."""
+    if any(unicodedata.category(character) == "Cc" for character in name):
+        raise UserInputError(f"attribute name {name!r} contains a control character; use letters, digits, spaces and punctuation")
 
 
 def _unusable_message(path: Path, status: str, error: str | None) -> str:

@@ -202,3 +202,12 @@ def test_extreme_label_values_score(age_library, dev_faces):
 
     assert np.all(np.isfinite(result.scores))
     assert np.all(np.isfinite(result.predicted))
+
+
+def test_attribute_names_reject_control_characters(age_library):
+    for name in ("two\nlines", "tab\there", "nul\x00"):
+        with pytest.raises(UserInputError, match="control character"):
+            age_library.create_attribute(name)
+        with pytest.raises(UserInputError, match="control character"):
+            age_library.rename_attribute("age", name)
+    assert age_library.attributes() == [("age", 0)]
