@@ -60,3 +60,41 @@ def test_remove_folder_keeps_latents_and_labels(tmp_path, photo_folder, sample_p
     run_all(library.scan([copy]))
     assert library.pending_count() == 0
     assert set(library.listing().statuses) == {"done", "no_face"}
+
+
+def test_listing_first_path_per_photo(tmp_path, photo_folder):
+    shutil.copyfile(photo_folder / "astronaut.png", photo_folder / "a-copy.png")
+    library = Library(tmp_path / "library.sqlite")
+    run_all(library.scan([photo_folder]))
+
+    listing = library.listing()
+
+    assert listing.paths == sorted(listing.paths)
+    assert len(listing) == len(set(listing.photo_ids.tolist())) == 5
+    assert str(photo_folder / "a-copy.png") in listing.paths
+    assert str(photo_folder / "astronaut.png") not in listing.paths
+    assert set(listing.statuses) == {"pending"}
+    assert len(listing.content_hashes) == len(listing.errors) == 5
+
+
+def test_listing_missing_when_all_files_gone(tmp_path, photo_folder):
+    shutil.copyfile(photo_folder / "astronaut.png", photo_folder / "a-copy.png")
+    library = Library(tmp_path / "library.sqlite")
+    run_all(library.scan([photo_folder]))
+    run_all(library.index())
+    copy_row = library.listing().paths.index(str(photo_folder / "a-copy.png"))
+    photo_id = int(library.listing().photo_ids[copy_row])
+
+    (photo_folder / "a-copy.png").unlink()
+    run_all(library.scan([photo_folder]))
+    one_left = library.listing()
+    (photo_folder / "astronaut.png").unlink()
+    run_all(library.scan([photo_folder]))
+    none_left = library.listing()
+
+    row = one_left.photo_ids.tolist().index(photo_id)
+    assert one_left.statuses[row] == "done"
+    assert one_left.paths[row] == str(photo_folder / "a-copy.png")  # the first path, missing or not
+    row = none_left.photo_ids.tolist().index(photo_id)
+    assert none_left.statuses[row] == "missing"
+    assert none_left.errors[row] is None
