@@ -164,18 +164,14 @@ class IndexWorker(QThread):
     # ------------------------------------------------------------- thread
 
     def run(self) -> None:
-        try:
-            device = device_name()
-            pack = self.library.pack
-        except LargeError as exc:
-            emit(self.error, exc)
-            emit(self.report, IndexReport("stopped"))
-            return
-        logger.info("index worker started for %s on %s with pack %s", self.library.db_path, device, pack.id)
-
+        # torch and the pack's weights load with the first pending photo: importing
+        # them takes seconds of CPU, which an indexed library opening should not pay.
+        device = ""
+        pack = None
         local = threading.local()
 
         def prepare(photo_id: int, path: Path) -> PreparedPhoto:
+            assert pack is not None, "photos are prepared only after the pack is loaded"
             if pack.manifest.domain != "face":
                 return prepare_photo(photo_id, path, pack, None)
             if not hasattr(local, "detector"):
@@ -190,6 +186,18 @@ class IndexWorker(QThread):
             while True:
                 if not self._wait_until_runnable(done, faces, failed, device, bool(queue)):
                     break
+                if pack is None:
+                    if not self._pending_estimate():
+                        self._set_idle(done, faces, failed, device)
+                        continue
+                    try:
+                        device = device_name()
+                        pack = self.library.pack
+                    except LargeError as exc:
+                        emit(self.error, exc)
+                        emit(self.report, IndexReport("stopped"))
+                        return
+                    logger.info("index worker started for %s on %s with pack %s", self.library.db_path, device, pack.id)
 
                 started = time.monotonic()
                 try:

@@ -9,7 +9,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from large_desktop.app.index_worker import IndexWorker
 from large_desktop.app.operations import BackgroundOp, ProgressOp, report_failure, writer_pool
@@ -22,6 +22,9 @@ from large_desktop.core.scan import normalise_root
 logger = logging.getLogger(__name__)
 
 SCAN_WAKE_INTERVAL_S = 1.0  # during a scan, tell the indexer about new photos at most this often
+# The rescan at opening starts this long after the first listing reached the
+# grid, so the first screen and its thumbnails do not compete with it for the CPU.
+STARTUP_RESCAN_DELAY_MS = 2000
 
 
 def _check_folder(library: Library, folder: Path) -> Path:
@@ -62,6 +65,11 @@ class LibrarySession(QObject):
         self._pending_folders: list[Path] = []
         self._last_wake = 0.0
         self._closed = False
+        self._rescan_after_listing = False
+        self._startup_rescan = QTimer(self)
+        self._startup_rescan.setSingleShot(True)
+        self._startup_rescan.setInterval(STARTUP_RESCAN_DELAY_MS)
+        self._startup_rescan.timeout.connect(self.rescan)
 
     # --------------------------------------------------------------- open
 
@@ -83,13 +91,18 @@ class LibrarySession(QObject):
         self.worker.batch_written.connect(self.batch_written)
         self.worker.error.connect(report_failure)
         self.worker.start()
-        emit(self.opened, library)
+        # The listing query goes first, so it runs while the window builds its panels.
         self.reload_listing()
+        emit(self.opened, library)
         self.reload_folders()
         folders = self._pending_folders
         self._pending_folders = []
-        # An incremental rescan of the known folders finds photos added while the app was closed.
-        self._scan(folders, include_known=True)
+        if folders:
+            self._scan(folders, include_known=True)
+        else:
+            # An incremental rescan of the known folders finds photos added or
+            # removed while the app was closed; it waits for the first paint.
+            self._rescan_after_listing = True
 
     # ------------------------------------------------------------ folders
 
@@ -163,8 +176,12 @@ class LibrarySession(QObject):
         BackgroundOp(library.folders).on_success(self._emit_folders).run()
 
     def _emit_listing(self, listing) -> None:
-        if not self._closed:
-            emit(self.listing_loaded, listing)
+        if self._closed:
+            return
+        emit(self.listing_loaded, listing)
+        if self._rescan_after_listing:
+            self._rescan_after_listing = False
+            self._startup_rescan.start()
 
     def _emit_folders(self, folders) -> None:
         if not self._closed:
@@ -192,6 +209,8 @@ class LibrarySession(QObject):
         """
         self._closed = True
         self._scan_stop = True
+        self._rescan_after_listing = False
+        self._startup_rescan.stop()
         if self.worker is not None:
             self.worker.stop()
             if not self.worker.wait(timeout_ms):

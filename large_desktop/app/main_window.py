@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.model = LibraryModel(self.thumbnails, self)
         self.undo_stack = QUndoStack(self)
         self.attribute_panel = None
+        self._attribute_panel_scheduled = False
 
         self._build_central()
         self._build_docks()
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
         session = self.session
         session.opened.connect(self._on_opened)
         session.listing_loaded.connect(self.model.set_listing)
+        session.listing_loaded.connect(self._on_listing_loaded)
         session.folders_changed.connect(self.folders_panel.set_folders)
         session.report.connect(self._on_report)
         session.batch_written.connect(self.model.update_statuses)
@@ -234,27 +236,39 @@ class MainWindow(QMainWindow):
         self.session.add_folders(folders)
 
     def _on_opened(self, library) -> None:
-        if self.attribute_panel is None:
-            self.attribute_panel = _make_attribute_panel(library, self.undo_stack, self)
-            if self.attribute_panel is not None:
-                # A scroll area keeps the panel's plots at their minimum height when the dock is short.
-                scroll = QScrollArea(self.attribute_dock)
-                scroll.setWidgetResizable(True)
-                scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-                scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-                scroll.setWidget(self.attribute_panel)
-                self.attribute_dock.setWidget(scroll)
-                if not self.settings.contains("window/state"):
-                    self.resizeDocks([self.attribute_dock, self.preview_dock], [ATTRIBUTE_DOCK_SHARE, 100 - ATTRIBUTE_DOCK_SHARE], Qt.Orientation.Vertical)
-                self.attribute_panel.scores_ready.connect(self.model.apply_scores)
-                self.attribute_panel.photos_indexed.connect(lambda _ids: self.session.reload_listing())
-                self.session.batch_written.connect(lambda _updates: self._rescore_timer.start())
-            else:
-                self.attribute_dock.setWidget(QLabel(self.tr("The attribute panel is not installed in this build."), self))
-        else:
+        if self.attribute_panel is not None:
             self.attribute_panel.set_library(library)
         self.undo_stack.clear()
         self._load_packs(library.pack_id)
+
+    def _on_listing_loaded(self, _listing) -> None:
+        if self.attribute_panel is None and not self._attribute_panel_scheduled:
+            # Built after the grid has its rows: the panel's imports and its first
+            # queries would otherwise compete with the listing query for the CPU.
+            self._attribute_panel_scheduled = True
+            QTimer.singleShot(0, self._create_attribute_panel)
+
+    def _create_attribute_panel(self) -> None:
+        library = self.session.library
+        if library is None:
+            self._attribute_panel_scheduled = False  # the next listing of an open library tries again
+            return
+        self.attribute_panel = _make_attribute_panel(library, self.undo_stack, self)
+        if self.attribute_panel is not None:
+            # A scroll area keeps the panel's plots at their minimum height when the dock is short.
+            scroll = QScrollArea(self.attribute_dock)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setWidget(self.attribute_panel)
+            self.attribute_dock.setWidget(scroll)
+            if not self.settings.contains("window/state"):
+                self.resizeDocks([self.attribute_dock, self.preview_dock], [ATTRIBUTE_DOCK_SHARE, 100 - ATTRIBUTE_DOCK_SHARE], Qt.Orientation.Vertical)
+            self.attribute_panel.scores_ready.connect(self.model.apply_scores)
+            self.attribute_panel.photos_indexed.connect(lambda _ids: self.session.reload_listing())
+            self.session.batch_written.connect(lambda _updates: self._rescore_timer.start())
+        else:
+            self.attribute_dock.setWidget(QLabel(self.tr("The attribute panel is not installed in this build."), self))
 
     def _current_attribute(self) -> str | None:
         return self.attribute_panel.attribute if self.attribute_panel is not None else None

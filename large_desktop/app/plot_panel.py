@@ -1,12 +1,20 @@
-"""Plots of an attribute's scores: a histogram with the labeled photos marked, and label vs prediction."""
+"""Plots of an attribute's scores: a histogram with the labeled photos marked, and label vs prediction.
+
+pyqtgraph is imported when the first scores are drawn: its import takes about
+0.5 s with PySide6 (measured on two busy CPU cores), which would delay the
+window's first paint.
+"""
 
 import logging
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from large_desktop.core.library import LabelRow, ScoreResult
+
+if TYPE_CHECKING:
+    import pyqtgraph
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +40,20 @@ class PlotPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.histogram: "pyqtgraph.PlotWidget | None" = None  # built with the first scores
+        self.scatter: "pyqtgraph.PlotWidget | None" = None
+        self.scatter_caption = QLabel(self)
+        self.scatter_caption.setWordWrap(True)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.scatter_caption)
+        self.clear()
+
+    def _build_plots(self) -> "tuple[pyqtgraph.PlotWidget, pyqtgraph.PlotWidget]":
+        if self.histogram is not None and self.scatter is not None:
+            return self.histogram, self.scatter
+        import pyqtgraph as pg
+
         self.histogram = pg.PlotWidget(self)
         self.histogram.setMinimumHeight(120)
         self.histogram.setLabel("bottom", self.tr("score"))
@@ -44,57 +66,59 @@ class PlotPanel(QWidget):
         self.scatter.setLabel("bottom", self.tr("label"))
         self.scatter.setLabel("left", self.tr("prediction"))
         self.scatter.hideButtons()
-        self.scatter_caption = QLabel(self)
-        self.scatter_caption.setWordWrap(True)
+        self.scatter.setVisible(False)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.histogram)
-        layout.addWidget(self.scatter)
-        layout.addWidget(self.scatter_caption)
-        self.clear()
+        self._layout.insertWidget(0, self.histogram)
+        self._layout.insertWidget(1, self.scatter)
+        return self.histogram, self.scatter
 
     def clear(self) -> None:
-        self.histogram.clear()
-        self.scatter.clear()
-        self.scatter.setVisible(False)
+        if self.histogram is not None and self.scatter is not None:
+            self.histogram.clear()
+            self.scatter.clear()
+            self.scatter.setVisible(False)
         self.scatter_caption.setText(self.tr("Label 3 photos with numbers to compare labels with predictions."))
         self.marked_photo_ids: list[int] = []
 
     def show_scores(self, result: ScoreResult, labels: list[LabelRow]) -> None:
         """Draw the histogram of every score and mark each labeled photo's score on it."""
-        self.histogram.clear()
+        import pyqtgraph as pg
+
+        histogram, scatter = self._build_plots()
+        histogram.clear()
         counts, edges = np.histogram(result.scores, bins=HISTOGRAM_BINS)
-        self.histogram.addItem(pg.PlotDataItem(edges, counts, stepMode="center", fillLevel=0, brush=(150, 150, 150, 120)))
+        histogram.addItem(pg.PlotDataItem(edges, counts, stepMode="center", fillLevel=0, brush=(150, 150, 150, 120)))
 
         rows, scored_labels = label_rows_in(result, labels)
         self.marked_photo_ids = [label.photo_id for label in scored_labels]
         top = float(counts.max()) if counts.size else 1.0
         for row, label in zip(rows, scored_labels, strict=True):
             line = pg.InfiniteLine(pos=float(result.scores[row]), angle=90, pen=pg.mkPen(LABEL_BRUSHES[label.kind], width=2))
-            self.histogram.addItem(line)
+            histogram.addItem(line)
         if len(rows):
             marks = pg.ScatterPlotItem(
                 x=result.scores[rows], y=np.full(len(rows), top * 1.05),
                 brush=[LABEL_BRUSHES[label.kind] for label in scored_labels], size=9,
             )
-            self.histogram.addItem(marks)
-        self._show_scatter(result, rows, scored_labels)
+            histogram.addItem(marks)
+        self._show_scatter(scatter, result, rows, scored_labels)
 
-    def _show_scatter(self, result: ScoreResult, rows: np.ndarray, labels: list[LabelRow]) -> None:
-        self.scatter.clear()
+    def _show_scatter(self, scatter: "pyqtgraph.PlotWidget", result: ScoreResult, rows: np.ndarray, labels: list[LabelRow]) -> None:
+        import pyqtgraph as pg
+
+        scatter.clear()
         numeric = [(row, label.value) for row, label in zip(rows, labels, strict=True) if label.kind == "value"]
         if result.predicted is None or len(numeric) < MIN_SCATTER_LABELS:
-            self.scatter.setVisible(False)
+            scatter.setVisible(False)
             self.scatter_caption.setText(self.tr("Label 3 photos with numbers to compare labels with predictions."))
             return
 
         truth = np.array([value for _, value in numeric], dtype=np.float64)
         predicted = result.predicted[np.array([row for row, _ in numeric], dtype=np.int64)]
         low, high = float(min(truth.min(), predicted.min())), float(max(truth.max(), predicted.max()))
-        self.scatter.addItem(pg.PlotDataItem([low, high], [low, high], pen=pg.mkPen((160, 160, 160), style=pg.QtCore.Qt.PenStyle.DashLine)))
-        self.scatter.addItem(pg.ScatterPlotItem(x=truth, y=predicted, brush=LABEL_BRUSHES["value"], size=8))
-        self.scatter.setVisible(True)
+        scatter.addItem(pg.PlotDataItem([low, high], [low, high], pen=pg.mkPen((160, 160, 160), style=pg.QtCore.Qt.PenStyle.DashLine)))
+        scatter.addItem(pg.ScatterPlotItem(x=truth, y=predicted, brush=LABEL_BRUSHES["value"], size=8))
+        scatter.setVisible(True)
         if result.loo_error is None:
             self.scatter_caption.setText(self.tr("No leave-one-out error for these labels."))
         else:

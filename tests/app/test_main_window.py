@@ -201,3 +201,25 @@ def test_help_about_shows_version(qtbot, make_window):
     dialog = window.findChild(AboutDialog)
     assert __version__ in " ".join(label.text() for label in dialog.findChildren(QLabel))
     dialog.close()
+
+
+def test_reopen_rescans_after_first_listing(qtbot, make_window, tmp_path, dev_faces):
+    folder = tmp_path / "faces"
+    photos = copy_faces(dev_faces, folder, 3)
+    db_path = tmp_path / "library.sqlite"
+    first = make_window()
+    first.open_library(db_path, folders=[folder])
+    wait_indexed(qtbot, first, rows=3)
+    first.close()
+    photos[0].unlink()
+
+    second = make_window()
+    listings = []
+    second.session.listing_loaded.connect(listings.append)
+    second.open_library(db_path)
+    qtbot.waitUntil(lambda: "missing" in second.model.status_counts(), timeout=INDEX_TIMEOUT_MS)
+
+    first_listing = dict(zip(listings[0].paths, listings[0].statuses))
+    assert first_listing[str(photos[0])] == "done"  # shown before the rescan ran
+    assert statuses_by_name(second)[photos[0].name] == "missing"
+    assert second.attribute_panel is not None
