@@ -22,6 +22,7 @@ from large_desktop.core.scan import normalise_root
 logger = logging.getLogger(__name__)
 
 SCAN_WAKE_INTERVAL_S = 1.0  # during a scan, tell the indexer about new photos at most this often
+SCAN_PROGRESS_INTERVAL_S = 0.1  # during a scan, send progress to the main thread at most this often
 # The rescan at opening starts this long after the first listing reached the
 # grid, so the first screen and its thumbnails do not compete with it for the CPU.
 STARTUP_RESCAN_DELAY_MS = 2000
@@ -134,7 +135,17 @@ class LibrarySession(QObject):
                 roots += [Path(path) for path in sorted(library.folder_paths()) if Path(path) not in roots]
             if not roots:
                 return
-            yield from library.scan(roots, stop=lambda: self._scan_stop)
+            # The scan yields after every file. Each yield would be a queued call on
+            # the main thread (100,000 for a rescan), so pass on a few per second.
+            last_sent = 0.0
+            progress = None
+            for progress in library.scan(roots, stop=lambda: self._scan_stop):
+                now = time.monotonic()
+                if now - last_sent >= SCAN_PROGRESS_INTERVAL_S:
+                    last_sent = now
+                    yield progress
+            if progress is not None:
+                yield progress
 
         ProgressOp(work).on_progress(self._on_scan_progress).on_success(lambda _: self._on_scan_finished()).on_failure(
             self._on_scan_failed
