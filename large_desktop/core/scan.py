@@ -141,6 +141,9 @@ def scan_folder(session: Session, folder: Path, stop: Callable[[], bool] = lambd
         return
 
     scan_started = utc_now()
+    # TODO: a rescan of 100,000 unchanged files takes about 9 s of Python on two busy
+    # cores (ORM rows plus a seen_at update per file) and slows the window's scrolling
+    # while it runs; read plain tuples and update unchanged files in bulk.
     known = {row.path: row for row in session.scalars(select(File).where(File.folder_id == record.id))}
     for path, info in walk_images(root):
         row = known.get(str(path))
