@@ -98,9 +98,13 @@ def test_quit_mid_index_resumes(qtbot, make_window, tmp_path, dev_faces):
     assert all(count == 1 for _, _, count in items)
 
 
+# Enough photos that indexing cannot finish between the first batch and the pause.
+PAUSE_PHOTOS = 24
+
+
 def test_pause_and_resume(qtbot, make_window, tmp_path, dev_faces):
     folder = tmp_path / "faces"
-    copy_faces(dev_faces, folder, 8)
+    copy_faces(dev_faces, folder, PAUSE_PHOTOS)
     window = make_window(batch_size=2)
     with qtbot.waitSignal(window.session.batch_written, timeout=INDEX_TIMEOUT_MS):
         window.open_library(tmp_path / "library.sqlite", folders=[folder])
@@ -112,13 +116,13 @@ def test_pause_and_resume(qtbot, make_window, tmp_path, dev_faces):
     qtbot.wait(1500)
 
     assert len(status_rows(tmp_path / "library.sqlite")) == paused_at
-    assert paused_at < 8
+    assert paused_at < PAUSE_PHOTOS
     assert window.pause_action.isChecked()
     assert "Paused" in window.index_status.text.text()
 
     window.index_status.pause_button.setChecked(False)
-    wait_indexed(qtbot, window, rows=8)
-    assert len(status_rows(tmp_path / "library.sqlite")) == 8
+    wait_indexed(qtbot, window, rows=PAUSE_PHOTOS)
+    assert len(status_rows(tmp_path / "library.sqlite")) == PAUSE_PHOTOS
 
 
 def test_folder_drop_adds_folder(qtbot, make_window, tmp_path, dev_faces):
