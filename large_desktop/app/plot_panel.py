@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HISTOGRAM_BINS = 40
+PLOT_MIN_HEIGHT = 120  # px
 MIN_SCATTER_LABELS = 3
 LABEL_BRUSHES = {"low": (70, 130, 220), "high": (220, 90, 60), "value": (60, 160, 90)}
 
@@ -46,6 +47,11 @@ class PlotPanel(QWidget):
         self.scatter_caption.setWordWrap(True)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        # Reserves the histogram's height until pyqtgraph is imported, so the
+        # surrounding splitter does not lay out a panel that later grows over its caption.
+        self._placeholder = QWidget(self)
+        self._placeholder.setMinimumHeight(PLOT_MIN_HEIGHT)
+        self._layout.addWidget(self._placeholder)
         self._layout.addWidget(self.scatter_caption)
         self.clear()
 
@@ -55,21 +61,23 @@ class PlotPanel(QWidget):
         import pyqtgraph as pg
 
         self.histogram = pg.PlotWidget(self)
-        self.histogram.setMinimumHeight(120)
+        self.histogram.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.histogram.setLabel("bottom", self.tr("score"))
         self.histogram.setLabel("left", self.tr("photos"))
         self.histogram.setMouseEnabled(x=False, y=False)
         self.histogram.hideButtons()
 
         self.scatter = pg.PlotWidget(self)
-        self.scatter.setMinimumHeight(120)
+        self.scatter.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.scatter.setLabel("bottom", self.tr("label"))
         self.scatter.setLabel("left", self.tr("prediction"))
         self.scatter.hideButtons()
         self.scatter.setVisible(False)
 
-        self._layout.insertWidget(0, self.histogram)
+        self._layout.replaceWidget(self._placeholder, self.histogram)
+        self._placeholder.deleteLater()
         self._layout.insertWidget(1, self.scatter)
+        self.updateGeometry()
         return self.histogram, self.scatter
 
     def clear(self) -> None:
