@@ -6,9 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from shared_data import DEV_FACES
 
-REPO = Path(__file__).resolve().parents[1]
-DEV_FACES = REPO.parent / "shared" / "data" / "faces_age_dev"
 
 
 def package_file(package: str, relative: str) -> Path:

@@ -9,7 +9,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from large_desktop.app.index_worker import IndexWorker
 from large_desktop.app.operations import BackgroundOp, ProgressOp, report_failure, writer_pool
@@ -34,8 +34,8 @@ def _check_folder(library: Library, folder: Path) -> Path:
     if root.is_dir() or str(root) in library.folder_paths():
         return root
     if root.exists():
-        raise UserInputError(f"{root} is not a folder; drop or choose the folder that contains the photos")
-    raise UserInputError(f"folder {root} not found; check the path")
+        raise UserInputError(QCoreApplication.translate("LibrarySession", "%1 is not a folder; drop or choose the folder that contains the photos").replace("%1", str(root)))
+    raise UserInputError(QCoreApplication.translate("LibrarySession", "folder %1 not found; check the path").replace("%1", str(root)))
 
 
 class LibrarySession(QObject):

@@ -120,9 +120,9 @@ class PackTableModel(QAbstractTableModel):
         if column == "name":
             return pack.name
         if column == "kind":
-            return pack.kind
+            return {"gan": self.tr("GAN"), "embedding": self.tr("embedding")}.get(pack.kind, pack.kind)
         if column == "domain":
-            return pack.domain
+            return {"face": self.tr("faces"), "photo": self.tr("whole photos")}.get(pack.domain, pack.domain)
         if column == "latent":
             return f"{pack.latent_shape[0]}×{pack.latent_shape[1]}"
         if column == "rho":

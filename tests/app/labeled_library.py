@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-DEV_FACES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces_age_dev"
+from shared_data import DEV_FACES
 NUM_FACES = 12
 
 

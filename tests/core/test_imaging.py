@@ -20,7 +20,7 @@ from large_desktop.core.imaging import (
     thumbnail,
 )
 
-FACES_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "faces_age_dev"
+from shared_data import DEV_FACES as FACES_DIR
 
 RED = (255, 0, 0)
 WHITE = (255, 255, 255)

@@ -234,7 +234,7 @@ def test_components_need_import(tmp_path):
 # ----------------------------------------------------------------------
 # e4e's published StyleGAN2 FFHQ directions, read in place
 
-E4E_DIRECTIONS = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "e4e_directions"
+from shared_data import E4E_DIRECTIONS
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import json
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,7 +23,7 @@ from large_desktop.core.packs.direction_store import (
     remove_directions,
 )
 
-E4E_DIRECTIONS = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "e4e_directions"
+from shared_data import E4E_DIRECTIONS
 W_PLUS = (18, 512)
 
 
@@ -61,7 +60,7 @@ def test_import_e4e_age(e4e, data_dir):
     folder = data_dir / "packs" / "stylegan2-test" / "directions"
     assert (folder / "age.npy").is_file()
     index = json.loads((folder / "index.json").read_text())["directions"]
-    assert index["age"]["source"] == str(e4e / "age.pt")
+    assert index["age"]["source"] == str((e4e / "age.pt").resolve())
     assert index["age"]["shape"] == [1, 512]
     assert index["age"]["kind"] == "w"
     assert imported.origin == ORIGIN_IMPORTED

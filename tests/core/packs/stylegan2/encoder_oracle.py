@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-REPO = Path(__file__).resolve().parents[4]
-REFERENCE = REPO.parent / "shared" / "reference" / "stylegan2_e4e"
+from shared_data import STYLEGAN2_REFERENCE as REFERENCE
 E4E_MANIFEST = REFERENCE / "manifest_e4e_ffhq.json"
 PSP_MANIFEST = REFERENCE / "manifest_psp_ffhq.json"
 INPUT_SEED = 1234

@@ -25,7 +25,7 @@ from large_desktop.core.packs.stylegan2.generator import (
     synthesize,
 )
 
-ORACLE = Path(__file__).resolve().parents[4].parent / "shared" / "reference" / "stylegan2_e4e"
+from shared_data import STYLEGAN2_REFERENCE as ORACLE
 PREFIX = "decoder."
 MAPPING_ATOL = 1e-4  # tolerances suggested with the goldens (fp32 CPU, 1 vs 2 threads differ by < 4e-5)
 IMAGE_ATOL = 1e-3
