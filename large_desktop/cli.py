@@ -164,7 +164,7 @@ def cmd_sort(args: argparse.Namespace) -> int:
     if result.calibration is None and args.name:
         print("values need at least two numeric labels; the value column is empty", file=sys.stderr)
 
-    export_sorted(args, result.rows)
+    export_sorted(args, result.rows, library.folder_paths())
 
     for line in format_rows(result.rows, limit=None if args.all else 20):
         print(line)
@@ -393,15 +393,17 @@ def cmd_packs_remove(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------- output
 
-def export_sorted(args: argparse.Namespace, rows: list) -> None:
+def export_sorted(args: argparse.Namespace, rows: list, library_folders: set[str]) -> None:
     """Write the exports the sort command was given, through `core.export`."""
     from large_desktop.core import export
 
+    if args.copy_to:  # refused before any other export is written
+        export.check_outside_library(Path(args.copy_to), library_folders)
     if args.csv:
         count = export.write_csv(Path(args.csv), rows)
         print(f"wrote {count} rows to {args.csv}", file=sys.stderr)
     if args.copy_to:
-        skipped = run_export(export.place_photos(Path(args.copy_to), rows, args.copy_mode), "exporting", args.quiet)
+        skipped = run_export(export.place_photos(Path(args.copy_to), rows, args.copy_mode, library_folders=library_folders), "exporting", args.quiet)
         verb = {export.COPY: "copied", export.HARDLINK: "hard-linked", export.SYMLINK: "symlinked"}[args.copy_mode]
         exported = len(export.ranked(rows)) - skipped
         print(f"{verb} {exported} photos to {args.copy_to}" + (f", skipped {skipped} missing" if skipped else ""), file=sys.stderr)

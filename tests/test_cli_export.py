@@ -36,3 +36,18 @@ def test_sort_symlinks_in_order(tmp_path, photo_folder):
     assert all(link.is_symlink() for link in links)
     assert links[0].name.startswith("0001_")
     assert any(" (2)" in link.name for link in links)  # the second run kept the first run's links
+
+
+def test_sort_refuses_copy_into_library_folder(tmp_path, photo_folder, capsys):
+    db = tmp_path / "lib.sqlite"
+    cli("index", photo_folder, db=db)
+    before = sorted(photo_folder.iterdir())
+    capsys.readouterr()
+
+    assert cli("sort", "--component", "1", "--csv", tmp_path / "s.csv", "--copy-to", photo_folder / "sorted", db=db) != 0
+
+    err = capsys.readouterr().err
+    assert f"cannot export into {photo_folder / 'sorted'}: it lies inside the library folder {photo_folder}" in err
+    assert "choose a folder outside the library" in err
+    assert sorted(photo_folder.iterdir()) == before
+    assert not (tmp_path / "s.csv").exists()
