@@ -349,3 +349,13 @@ def test_library_with_two_gan_packs(tmp_path, photo_folder):
 
     assert Library(db).pack_id == "dcgan-face-64"
     assert cli("sort", "--component", "1", db=db) == 0
+
+
+@pytest.mark.parametrize("value", ["-1e3", "-2.5E-1", "-.5e+2", "-7"])
+def test_label_negative_scientific_value(dev_library, dev_faces, value, capsys):
+    db = dev_library.db_path
+    cli("attribute", "create", "age", db=db)
+
+    assert cli("label", "age", dev_faces / "d0001.jpg", value, db=db) == 0
+
+    assert [label.value for label in dev_library.labels("age")] == [float(value)]
