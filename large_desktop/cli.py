@@ -124,13 +124,15 @@ def run_index(library: "Library", stop: StopFlag, quiet: bool) -> "IndexProgress
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
+    from large_desktop.core.library import attribute_name
+
     library = open_library(args)
     if args.action == "create":
-        library.create_attribute(args.name)
-        print(f"created attribute {args.name!r}; label examples with `large-desktop label {args.name} PHOTO low|high|NUMBER`")
+        name = library.create_attribute(args.name)
+        print(f"created attribute {name!r}; label examples with `large-desktop label {name} PHOTO low|high|NUMBER`")
     elif args.action == "delete":
         count = library.delete_attribute(args.name)
-        print(f"deleted attribute {args.name!r} and its {count} labels")
+        print(f"deleted attribute {attribute_name(args.name)!r} and its {count} labels")
     else:
         rows = library.attributes()
         if not rows:
@@ -142,8 +144,8 @@ def cmd_attribute(args: argparse.Namespace) -> int:
 
 def cmd_label(args: argparse.Namespace) -> int:
     library = open_library(args)
-    library.label(args.name, Path(args.image), args.value)
-    print(f"labeled {args.image} as {args.value} for {args.name!r}")
+    change = library.label_file(args.name, Path(args.image), args.value)
+    print(f"labeled {args.image} as {args.value} for {change.attribute!r}")
     return 0
 
 

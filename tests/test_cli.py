@@ -359,3 +359,14 @@ def test_label_negative_scientific_value(dev_library, dev_faces, value, capsys):
     assert cli("label", "age", dev_faces / "d0001.jpg", value, db=db) == 0
 
     assert [label.value for label in dev_library.labels("age")] == [float(value)]
+
+
+def test_attribute_name_spaces_trimmed(dev_library, dev_faces, capsys):
+    db = dev_library.db_path
+
+    assert cli("attribute", "create", " age ", db=db) == 0
+    assert "created attribute 'age';" in capsys.readouterr().out
+    assert cli("label", " age ", dev_faces / "d0001.jpg", "low", db=db) == 0
+    assert "for 'age'" in capsys.readouterr().out
+    assert cli("attribute", "delete", " age", db=db) == 0
+    assert "deleted attribute 'age' and its 1 labels" in capsys.readouterr().out
