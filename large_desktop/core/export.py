@@ -269,7 +269,7 @@ def write_xmp_ratings(rows: list[SortedRow], stop: Callable[[], bool] = _never) 
             try:
                 xmp.write_rating(photo, int(rating))
             except UserInputError as exc:
-                logger.warning("no rating for %s: %s", photo, exc.message)
+                logger.debug("no rating for %s: %s", photo, exc.message)
                 problem = exc.message
         num_skipped += problem is not None
         yield ExportProgress(done, len(rows), (problem,) if problem else ())
