@@ -278,6 +278,7 @@ def cmd_directions(args: argparse.Namespace) -> int:
 def cmd_packs_list(args: argparse.Namespace) -> int:
     from large_desktop.core.packs import DEFAULT_PACK_ID
     from large_desktop.core.packs.catalogue import license_summary, load_catalogue
+    from large_desktop.core.packs.download import format_bytes
     from large_desktop.core.packs.manager import installed_packs
     from large_desktop.core.packs.registry import installed_pack_manifests, measured_accuracy, shipped_packs
 
@@ -312,6 +313,8 @@ def cmd_packs_list(args: argparse.Namespace) -> int:
 
 def describe_download(folder: "InstalledPack | None") -> str:
     """Describe how far a catalogue pack got towards being installed."""
+    from large_desktop.core.packs.download import format_bytes
+
     if folder is None or folder.status == "empty":
         return "not installed"
     if folder.status == "partial":
@@ -321,16 +324,10 @@ def describe_download(folder: "InstalledPack | None") -> str:
     return "broken manifest, run `packs remove` and install again"
 
 
-def format_bytes(size: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if size >= scale:
-            return f"{size / scale:.3g} {unit}"
-    return f"{size} B"
-
-
 def cmd_packs_install(args: argparse.Namespace) -> int:
     from large_desktop.core.packs import manager
     from large_desktop.core.packs.catalogue import catalogue_entry
+    from large_desktop.core.packs.download import format_bytes
 
     entry = catalogue_entry(args.id)
     confirm_license(entry, args.accept_license)
