@@ -369,6 +369,6 @@ def write_error(exc: OSError, folder: Path, source: str) -> DownloadError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return DiskFullError(
             f"no space left in {folder} while saving {source}; free some space or set LARGE_DESKTOP_DATA_DIR "
-            "to a folder on another disk, then run the same command again to resume"
+            "to a folder on another disk, then try again to resume the download"
         )
     return DownloadError(f"cannot write to {folder} while saving {source}: {exc.strerror or exc}; check the folder's permissions")

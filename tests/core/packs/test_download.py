@@ -207,6 +207,14 @@ def test_disk_full_names_folder(tmp_path):
     assert "free some space" in error.message
 
 
+def test_disk_full_message_neutral(tmp_path):
+    # The app shows this message as it is, so it names no command to run.
+    error = write_error(OSError(errno.ENOSPC, "No space left on device"), tmp_path, "http://127.0.0.1/e4e.pt")
+
+    assert error.message.endswith("then try again to resume the download")
+    assert "command" not in error.message
+
+
 def test_redirect_loop_one_line(server, tmp_path):
     server.behaviour.redirects["/loop"] = "/loop"
 
