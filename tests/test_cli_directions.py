@@ -8,7 +8,7 @@ import pytest
 
 from large_desktop.cli import main
 from large_desktop.core.library import Library
-from large_desktop.core.packs.direction_store import DATA_DIR_ENV
+from large_desktop.core.packs.folders import DATA_DIR_ENV
 
 E4E_DIRECTIONS = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "e4e_directions"
 PHOTOS = [f"d{i:04d}.jpg" for i in range(1, 7)]
