@@ -14,11 +14,11 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from platformdirs import user_data_dir
 from sqlalchemy.exc import SQLAlchemyError
 
 from large_desktop import __version__
 from large_desktop.core.errors import LargeError, UserInputError
+from large_desktop.core.packs.folders import user_data_folder
 from large_desktop.core.scan import normalise_root
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,8 @@ NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 def default_db_path() -> Path:
-    return Path(user_data_dir("large-desktop", appauthor=False)) / "library.sqlite"
+    """Return the default library file, in the user data folder that LARGE_DESKTOP_DATA_DIR overrides."""
+    return user_data_folder() / "library.sqlite"
 
 
 class StopFlag:

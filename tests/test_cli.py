@@ -5,11 +5,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+from platformdirs import user_data_dir
 
-from large_desktop.cli import main
+from large_desktop.cli import build_parser, default_db_path, main
 
 
 def cli(*args, db):
@@ -370,3 +372,16 @@ def test_attribute_name_spaces_trimmed(dev_library, dev_faces, capsys):
     assert "for 'age'" in capsys.readouterr().out
     assert cli("attribute", "delete", " age", db=db) == 0
     assert "deleted attribute 'age' and its 1 labels" in capsys.readouterr().out
+
+
+def test_default_db_follows_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("LARGE_DESKTOP_DATA_DIR", f" {tmp_path / 'data'} ")
+
+    assert default_db_path() == tmp_path / "data" / "library.sqlite"
+    assert build_parser().parse_args(["attribute", "list"]).db == str(tmp_path / "data" / "library.sqlite")
+
+
+def test_default_db_without_data_dir(monkeypatch):
+    monkeypatch.delenv("LARGE_DESKTOP_DATA_DIR", raising=False)
+
+    assert default_db_path() == Path(user_data_dir("large-desktop", appauthor=False)) / "library.sqlite"
