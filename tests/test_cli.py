@@ -5,11 +5,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+from platformdirs import user_data_dir
 
-from large_desktop.cli import main
+from large_desktop.cli import build_parser, default_db_path, main
 
 
 def cli(*args, db):
@@ -349,3 +351,37 @@ def test_library_with_two_gan_packs(tmp_path, photo_folder):
 
     assert Library(db).pack_id == "dcgan-face-64"
     assert cli("sort", "--component", "1", db=db) == 0
+
+
+@pytest.mark.parametrize("value", ["-1e3", "-2.5E-1", "-.5e+2", "-7"])
+def test_label_negative_scientific_value(dev_library, dev_faces, value, capsys):
+    db = dev_library.db_path
+    cli("attribute", "create", "age", db=db)
+
+    assert cli("label", "age", dev_faces / "d0001.jpg", value, db=db) == 0
+
+    assert [label.value for label in dev_library.labels("age")] == [float(value)]
+
+
+def test_attribute_name_spaces_trimmed(dev_library, dev_faces, capsys):
+    db = dev_library.db_path
+
+    assert cli("attribute", "create", " age ", db=db) == 0
+    assert "created attribute 'age';" in capsys.readouterr().out
+    assert cli("label", " age ", dev_faces / "d0001.jpg", "low", db=db) == 0
+    assert "for 'age'" in capsys.readouterr().out
+    assert cli("attribute", "delete", " age", db=db) == 0
+    assert "deleted attribute 'age' and its 1 labels" in capsys.readouterr().out
+
+
+def test_default_db_follows_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("LARGE_DESKTOP_DATA_DIR", f" {tmp_path / 'data'} ")
+
+    assert default_db_path() == tmp_path / "data" / "library.sqlite"
+    assert build_parser().parse_args(["attribute", "list"]).db == str(tmp_path / "data" / "library.sqlite")
+
+
+def test_default_db_without_data_dir(monkeypatch):
+    monkeypatch.delenv("LARGE_DESKTOP_DATA_DIR", raising=False)
+
+    assert default_db_path() == Path(user_data_dir("large-desktop", appauthor=False)) / "library.sqlite"

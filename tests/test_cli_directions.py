@@ -8,7 +8,7 @@ import pytest
 
 from large_desktop.cli import main
 from large_desktop.core.library import Library
-from large_desktop.core.packs.direction_store import DATA_DIR_ENV
+from large_desktop.core.packs.folders import DATA_DIR_ENV
 
 from shared_data import E4E_DIRECTIONS
 PHOTOS = [f"d{i:04d}.jpg" for i in range(1, 7)]

@@ -1,6 +1,7 @@
 """The sort command's exports through core/export.py: XMP ratings and linked copies."""
 
 import hashlib
+import logging
 
 from large_desktop.cli import main
 from large_desktop.core import xmp
@@ -36,3 +37,35 @@ def test_sort_symlinks_in_order(tmp_path, photo_folder):
     assert all(link.is_symlink() for link in links)
     assert links[0].name.startswith("0001_")
     assert any(" (2)" in link.name for link in links)  # the second run kept the first run's links
+
+
+def test_sort_refuses_copy_into_library_folder(tmp_path, photo_folder, capsys):
+    db = tmp_path / "lib.sqlite"
+    cli("index", photo_folder, db=db)
+    before = sorted(photo_folder.iterdir())
+    capsys.readouterr()
+
+    assert cli("sort", "--component", "1", "--csv", tmp_path / "s.csv", "--copy-to", photo_folder / "sorted", db=db) != 0
+
+    err = capsys.readouterr().err
+    assert f"cannot export into {photo_folder / 'sorted'}: it lies inside the library folder {photo_folder}" in err
+    assert "choose a folder outside the library" in err
+    assert sorted(photo_folder.iterdir()) == before
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_sort_reports_skipped_sidecar_once(tmp_path, photo_folder, capsys, caplog):
+    db = tmp_path / "lib.sqlite"
+    cli("index", photo_folder, db=db)
+    photo = next(path for path in sorted(photo_folder.iterdir()) if path.suffix != ".xmp")
+    sidecar = xmp.sidecar_path(photo)
+    sidecar.write_text("<x:xmpmeta><unclosed></x:xmpmeta>")
+    capsys.readouterr()
+    caplog.set_level(logging.DEBUG)
+
+    assert cli("sort", "--component", "1", "--xmp-ratings", db=db) == 0
+
+    err = capsys.readouterr().err
+    logged = [record for record in caplog.records if record.levelno > logging.DEBUG and str(sidecar) in record.getMessage()]
+    assert err.count(str(sidecar)) == 1
+    assert logged == []

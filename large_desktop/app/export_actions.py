@@ -54,7 +54,7 @@ def export_steps(
     elif kind == XMP_RATINGS:
         yield from export.write_xmp_ratings(rows, stop)
     else:
-        yield from export.place_photos(target, rows, kind, stop)
+        yield from export.place_photos(target, rows, kind, stop, library_folders=library.folder_paths())
 
 
 class ExportRun(QObject):

@@ -40,13 +40,13 @@ from large_desktop.app.pack_rows import (
     PackRow,
     TransferMeter,
     TransferReading,
-    format_bytes,
     read_pack_rows,
 )
 from large_desktop.app.pack_table import PackTableModel
 from large_desktop.core.errors import Interrupted, LargeError
 from large_desktop.core.packs import manager
 from large_desktop.core.packs.base import PackManifest
+from large_desktop.core.packs.download import format_bytes
 
 logger = logging.getLogger(__name__)
 

@@ -137,14 +137,6 @@ def measured_rho(measured: dict[str, dict], pack_id: str) -> float | None:
     return float(figure) if figure is not None else None
 
 
-def format_bytes(size: float) -> str:
-    """Format a byte count with a decimal unit (kB, MB, GB), three significant digits."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if size >= scale:
-            return f"{size / scale:.3g} {unit}"
-    return f"{int(size)} B"
-
-
 #----------------------------------------------------------------------------
 # Speed and time left
 

@@ -5,7 +5,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
-from large_desktop.app.pack_rows import BROKEN, DOWNLOADED, INSTALLED, NOT_INSTALLED, PARTIAL, SHIPPED, PackRow, format_bytes
+from large_desktop.app.pack_rows import BROKEN, DOWNLOADED, INSTALLED, NOT_INSTALLED, PARTIAL, SHIPPED, PackRow
+from large_desktop.core.packs.download import format_bytes
 
 Index = QModelIndex | QPersistentModelIndex
 

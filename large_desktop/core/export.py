@@ -11,7 +11,7 @@ import errno
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -106,8 +106,37 @@ def _shortened(stem: str, tail: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     return stem + tail
 
 
+def check_outside_library(folder: Path, library_folders: Iterable[str | Path]) -> None:
+    """Reject an export folder that is one of the library's folders or lies inside one.
+
+    The next scan would find the copies or links there and add them as extra
+    paths of the same photos, so exports must go outside the library.
+
+    Raises:
+        UserInputError: the folder lies inside a library folder; names both.
+    """
+    for library_folder in sorted(map(str, library_folders)):
+        if _inside(folder, Path(library_folder)):
+            raise UserInputError(
+                f"cannot export into {folder}: it lies inside the library folder {library_folder}, "
+                "whose next scan would add the exported photos as extra copies; choose a folder outside the library"
+            )
+
+
+def _inside(folder: Path, parent: Path) -> bool:
+    """Return whether folder is parent or lies below it, as written or with symlinks resolved."""
+    child = Path(os.path.abspath(folder.expanduser()))
+    root = Path(os.path.abspath(parent.expanduser()))
+    return child.is_relative_to(root) or child.resolve().is_relative_to(root.resolve())
+
+
 def place_photos(
-    folder: Path, rows: list[SortedRow], mode: str = COPY, stop: Callable[[], bool] = _never
+    folder: Path,
+    rows: list[SortedRow],
+    mode: str = COPY,
+    stop: Callable[[], bool] = _never,
+    *,
+    library_folders: Iterable[str | Path] = (),
 ) -> Iterator[ExportProgress]:
     """Copy, hard-link or symlink the ranked photos into a folder as `0001_name.jpg`, `0002_...`.
 
@@ -115,11 +144,16 @@ def place_photos(
     `0001_name (2).jpg`. A photo that vanished since the last scan is skipped
     and reported in `skipped`.
 
+    Args:
+        library_folders: The folders the library scans (`Library.folder_paths()`);
+            the export folder must lie outside all of them.
+
     Raises:
-        UserInputError: the folder cannot be created or written, or hard links
-            cannot reach it from a photo's drive.
+        UserInputError: the folder lies inside a library folder, cannot be
+            created or written, or hard links cannot reach it from a photo's drive.
     """
     assert mode in PLACE_MODES, mode
+    check_outside_library(folder, library_folders)
     rows = ranked(rows)
     width = max(4, len(str(len(rows))))
     try:
@@ -235,7 +269,7 @@ def write_xmp_ratings(rows: list[SortedRow], stop: Callable[[], bool] = _never) 
             try:
                 xmp.write_rating(photo, int(rating))
             except UserInputError as exc:
-                logger.warning("no rating for %s: %s", photo, exc.message)
+                logger.debug("no rating for %s: %s", photo, exc.message)
                 problem = exc.message
         num_skipped += problem is not None
         yield ExportProgress(done, len(rows), (problem,) if problem else ())

@@ -437,8 +437,9 @@ class Library:
 
     # -------------------------------------------------------------- attributes
 
-    def create_attribute(self, name: str, description: str | None = None) -> None:
-        name = name.strip()
+    def create_attribute(self, name: str, description: str | None = None) -> str:
+        """Create an attribute without labels; return its name as stored, without surrounding whitespace."""
+        name = attribute_name(name)
         if not name:
             raise UserInputError("an attribute needs a non-empty name")
         _check_attribute_name(name)
@@ -451,6 +452,7 @@ class Library:
             except OperationalError as exc:
                 raise self._write_failed(exc) from exc
         logger.info("created attribute %r in %s", name, self.db_path)
+        return name
 
     def attributes(self) -> list[tuple[str, int]]:
         """Return every attribute's name and number of labels."""
@@ -465,6 +467,7 @@ class Library:
 
     def delete_attribute(self, name: str) -> int:
         """Delete an attribute and its labels; return how many labels went."""
+        name = attribute_name(name)
         with self.session() as session:
             attribute = self._attribute(session, name)
             count = len(attribute.labels)
@@ -477,6 +480,7 @@ class Library:
         return count
 
     def _attribute(self, session: Session, name: str) -> Attribute:
+        name = attribute_name(name)
         attribute = session.scalar(select(Attribute).where(Attribute.name == name))
         if attribute is None:
             known = [row for row in session.scalars(select(Attribute.name).order_by(Attribute.name))]
@@ -488,13 +492,13 @@ class Library:
         """Label one image for an attribute (indexing it first if needed); return its photo id."""
         return self.label_file(name, image, value_text).photo_id
 
-    def rename_attribute(self, old: str, new: str) -> None:
-        """Rename an attribute; its labels stay.
+    def rename_attribute(self, old: str, new: str) -> str:
+        """Rename an attribute, keeping its labels; return the new name as stored.
 
         Raises:
             UserInputError: the new name is empty or taken, or no attribute is named `old`.
         """
-        new = new.strip()
+        old, new = attribute_name(old), attribute_name(new)
         if not new:
             raise UserInputError(f"attribute {old!r} needs a non-empty new name")
         _check_attribute_name(new)
@@ -503,6 +507,7 @@ class Library:
             attribute.name = new
             self._commit(session, f"attribute {new!r} already exists; pick another name for {old!r}")
         logger.info("renamed attribute %r to %r", old, new)
+        return new
 
     def snapshot_attribute(self, name: str) -> AttributeSnapshot:
         """Read an attribute and its labels, so that `restore_attribute` can recreate it."""
@@ -547,6 +552,7 @@ class Library:
         Raises:
             UserInputError: the value cannot be read, or the attribute or photo does not exist.
         """
+        name = attribute_name(name)
         current = LabelValue(*parse_label_value(value_text))
         previous = self._put_label(name, photo_id, current)
         logger.info("labeled photo %d %s for attribute %r", photo_id, current.text, name)
@@ -554,12 +560,14 @@ class Library:
 
     def remove_label(self, name: str, photo_id: int) -> LabelChange:
         """Remove a photo's label; `previous` is None when it had none."""
+        name = attribute_name(name)
         previous = self._put_label(name, photo_id, None)
         logger.info("removed the label of photo %d for attribute %r", photo_id, name)
         return LabelChange(name, photo_id, previous, None)
 
     def restore_label(self, name: str, photo_id: int, state: LabelValue | None) -> LabelChange:
         """Put back a label as it was (None: no label), e.g. the `previous` of a change."""
+        name = attribute_name(name)
         previous = self._put_label(name, photo_id, state)
         return LabelChange(name, photo_id, previous, state)
 
@@ -577,6 +585,7 @@ class Library:
 
     def label_file(self, name: str, image: Path, value_text: str) -> LabelChange:
         """Label an image file, indexing it first if the library does not contain it."""
+        name = attribute_name(name)
         kind, value = parse_label_value(value_text)
         with self.session() as session:
             self._attribute(session, name)  # a typo in the name fails before the slow encoding
@@ -624,7 +633,8 @@ class Library:
         one above a single number, and 0 and 1 when there are no numbers. Returns the photo ids and values used for the
         direction, then those with numbers for the calibration.
         """
-        labels = self._attribute(session, name).labels
+        attribute = self._attribute(session, name)
+        name, labels = attribute.name, attribute.labels
         numeric = [(label.photo_id, label.value) for label in labels if label.kind == "value"]
         numbers = [value for _, value in numeric]
         if len(set(numbers)) >= 2:
@@ -733,6 +743,7 @@ class Library:
         Raises:
             UserInputError: the attribute has fewer than two usable labels of different values.
         """
+        name = attribute_name(name)
         # Another thread that indexes a photo drops the cached index, and the
         # next load fits a new basis; the direction must come from the same one.
         for _ in range(3):
@@ -765,6 +776,11 @@ class Library:
             value = float(calibration.predict(np.array([score]))[0]) if calibration else None
             predictions.append(Prediction(image, score, value, result.status))
         return predictions
+
+
+def attribute_name(text: str) -> str:
+    """Return an attribute name as the library stores and looks it up: without surrounding whitespace."""
+    return text.strip()
 
 
 def _check_attribute_name(name: str) -> None:

@@ -151,3 +151,13 @@ def test_menu_lists_every_export(qtbot, parent):
     menu.actions()[0].trigger()
     assert len(told) == 1
     assert "attribute" in told[0]
+
+
+def test_copy_into_library_folder_refused(qtbot, parent, age_library):
+    folder = Path(sorted(age_library.folder_paths())[0])
+    before = sorted(folder.iterdir())
+
+    message = run_export(qtbot, parent, COPY, age_library, folder / "sorted")
+
+    assert f"inside the library folder {folder}" in message
+    assert sorted(folder.iterdir()) == before

@@ -1,5 +1,6 @@
 """Background ops run off the UI thread and report back on it."""
 
+import errno
 import threading
 
 import pytest
@@ -8,6 +9,7 @@ from PySide6.QtCore import QThreadPool
 from large_desktop.app import operations
 from large_desktop.app.operations import BackgroundOp, ProgressOp
 from large_desktop.core.errors import Interrupted, UserInputError
+from large_desktop.core.packs.download import write_error
 
 
 @pytest.fixture
@@ -57,6 +59,19 @@ def test_op_domain_error_reaches_sink(qtbot, messages):
     qtbot.waitUntil(lambda: bool(messages), timeout=5000)
 
     assert messages == ["label value 'x' is not a number"]
+
+
+def test_disk_full_message_names_no_command(qtbot, messages, tmp_path):
+    def work():
+        raise write_error(OSError(errno.ENOSPC, "No space left on device"), tmp_path, "http://127.0.0.1/e4e.pt")
+
+    BackgroundOp(work).run()
+    qtbot.waitUntil(lambda: bool(messages), timeout=5000)
+
+    assert len(messages) == 1
+    assert "no space left in" in messages[0]
+    assert "then try again" in messages[0]
+    assert "command" not in messages[0]
 
 
 def test_op_cancellation_is_silent(qtbot, messages):

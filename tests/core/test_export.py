@@ -3,6 +3,7 @@
 import csv
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -307,3 +308,29 @@ def test_contact_sheet_of_ranked_rows(tmp_path, photos):
 
     assert export.write_contact_sheet(out, sorted_rows(photos)) == 5
     assert out.stat().st_size > 5_000
+
+
+@pytest.mark.parametrize("inside", ["photos", "photos/sorted", "photos/./a/../sorted"])
+def test_place_inside_library_folder_rejected(tmp_path, photos, inside):
+    out = tmp_path / inside
+    library_folder = tmp_path / "photos"
+
+    with pytest.raises(UserInputError, match=re.escape(f"cannot export into {out}: it lies inside the library folder {library_folder}") + ".*choose a folder outside the library"):
+        drain(export.place_photos(out, sorted_rows(photos), library_folders={str(library_folder)}))
+
+    assert sorted(library_folder.iterdir()) == photos
+
+
+def test_place_through_symlink_into_library_rejected(tmp_path, photos):
+    alias = tmp_path / "alias"
+    alias.symlink_to(tmp_path / "photos")
+
+    with pytest.raises(UserInputError, match="inside the library folder"):
+        drain(export.place_photos(alias / "sorted", sorted_rows(photos), library_folders=[tmp_path / "photos"]))
+
+
+def test_place_beside_library_folder_allowed(tmp_path, photos):
+    out = tmp_path / "photos-sorted"  # shares a name prefix, not a parent
+
+    assert drain(export.place_photos(out, sorted_rows(photos), library_folders={str(tmp_path / "photos")})) == []
+    assert len(list(out.iterdir())) == 5

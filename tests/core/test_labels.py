@@ -211,3 +211,21 @@ def test_attribute_names_reject_control_characters(age_library):
         with pytest.raises(UserInputError, match="control character"):
             age_library.rename_attribute("age", name)
     assert age_library.attributes() == [("age", 0)]
+
+
+def test_attribute_names_trimmed_everywhere(dev_library, dev_faces):
+    photo_id = photo_id_of(dev_library, dev_faces / "d0002.jpg")
+
+    assert dev_library.create_attribute(" age ") == "age"
+    change = dev_library.set_label("\tage ", photo_id, "low")
+    assert change.attribute == "age"
+    assert [row.photo_id for row in dev_library.labels(" age")] == [photo_id]
+    assert dev_library.rename_attribute(" age ", " years\n") == "years"
+    assert dev_library.attributes() == [("years", 1)]
+    assert dev_library.delete_attribute("years ") == 1
+    assert dev_library.attributes() == []
+
+
+def test_missing_attribute_named_trimmed(dev_library):
+    with pytest.raises(UserInputError, match="no attribute named 'age';"):
+        dev_library.labels("  age ")

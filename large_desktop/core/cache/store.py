@@ -80,7 +80,7 @@ def describe_sqlite_error(exc: BaseException, path: Path) -> str:
     detail = str(getattr(exc, "orig", exc))
     lowered = detail.lower()
     if "disk is full" in lowered or "database or disk is full" in lowered:
-        return f"the disk holding the library database {path} is full; free some space and run the command again"
+        return f"the disk holding the library database {path} is full; free some space, then try again"
     if "readonly" in lowered or "read-only" in lowered:
         return f"the library database {path} is read-only; choose a writable location with --db"
     if "unable to open" in lowered:

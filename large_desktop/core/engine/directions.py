@@ -329,7 +329,9 @@ def broadcast_to_latent(array: np.ndarray, latent_shape: tuple[int, int], source
     if array.shape in ((num_rows, width), (1, num_rows, width)):
         return array.reshape(num_rows, width)
 
-    expected = ", ".join(str(shape) for shape in ((width,), (1, width), (num_rows, width), (1, num_rows, width)))
+    # With L = 1, (1, D) is also (L, D); dict.fromkeys lists each accepted shape once, in order.
+    accepted = dict.fromkeys([(width,), (1, width), (num_rows, width), (1, num_rows, width)])
+    expected = ", ".join(str(shape) for shape in accepted)
     raise CheckpointError(
         f"direction {source} has shape {tuple(array.shape)}, but this pack's latents have shape "
         f"{tuple(latent_shape)}; use a direction of shape {expected} made for this pack"

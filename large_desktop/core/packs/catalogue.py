@@ -76,13 +76,20 @@ def load_catalogue(path: Path | None = None) -> dict[str, CatalogueEntry]:
             message names the file and the entry.
     """
     path = catalogue_path() if path is None else path
+    fix = f"reinstall large-desktop or fix {CATALOGUE_ENV}"
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise CatalogueError(f"pack catalogue {path} cannot be read ({exc}); reinstall large-desktop or fix {CATALOGUE_ENV}") from exc
+        raise CatalogueError(f"pack catalogue {path} cannot be read ({exc}); {fix}") from exc
+
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"pack catalogue {path} must be a JSON object with a 'packs' list, not a {type(raw).__name__}; {fix}")
+    items = raw.get("packs", [])
+    if not isinstance(items, list):
+        raise CatalogueError(f"pack catalogue {path}: the 'packs' field must be a list of pack entries, not a {type(items).__name__}; {fix}")
 
     entries = {}
-    for index, item in enumerate(raw.get("packs", []) if isinstance(raw, dict) else []):
+    for index, item in enumerate(items):
         entry = parse_entry(item, path, index)
         if entry.id in entries:
             raise CatalogueError(f"pack catalogue {path}: pack id {entry.id!r} appears twice")
@@ -92,7 +99,9 @@ def load_catalogue(path: Path | None = None) -> dict[str, CatalogueEntry]:
 
 def parse_entry(item: Any, path: Path, index: int) -> CatalogueEntry:
     """Build one entry from its JSON object; errors name the file and the entry."""
-    label = item.get("id", f"#{index}") if isinstance(item, dict) else f"#{index}"
+    if not isinstance(item, dict):
+        raise CatalogueError(f"pack catalogue {path}: entry #{index} must be a JSON object, not a {type(item).__name__}")
+    label = item.get("id", f"#{index}")
     try:
         entry = CatalogueEntry(
             id=str(item["id"]),

@@ -8,8 +8,8 @@ source file, shape and kind of each:
     <data folder>/packs/<pack id>/directions/index.json
     <data folder>/packs/<pack id>/directions/means/<group>.npy   (GANSpace means)
 
-The data folder is `platformdirs.user_data_dir("large-desktop")`, or the
-folder named by the environment variable LARGE_DESKTOP_DATA_DIR.
+The data folder is `folders.user_data_folder()`: the folder named by the
+environment variable LARGE_DESKTOP_DATA_DIR, else the platform's data folder.
 
 A manifest lists presets as {"name", "file", "kind"}; a relative `file` is
 resolved against the resources folder. A file of GANSpace components, imported
@@ -24,16 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from platformdirs import user_data_dir
 
 from large_desktop.core import engine
 from large_desktop.core.errors import CheckpointError, LargeError, UserInputError
 from large_desktop.core.packs.base import RESOURCES, PackManifest
 from large_desktop.core.packs.direction_files import KIND_PCA, KINDS, DirectionArray, read_direction_file
+from large_desktop.core.packs.folders import DATA_DIR_ENV, packs_folder
 
 logger = logging.getLogger(__name__)
 
-DATA_DIR_ENV = "LARGE_DESKTOP_DATA_DIR"
 INDEX_FILE = "index.json"
 INDEX_FORMAT = 1
 # Names become file names, so they are limited to portable characters.
@@ -70,18 +69,10 @@ class NamedDirection:
         return tuple(self.raw.array.shape)
 
 
-def data_folder() -> Path:
-    """Return the user data folder: $LARGE_DESKTOP_DATA_DIR, else the platform's."""
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    return Path(user_data_dir("large-desktop", appauthor=False))
-
-
 def directions_folder(pack_id: str) -> Path:
     if not NAME_PATTERN.fullmatch(pack_id):
         raise UserInputError(f"pack id {pack_id!r} is invalid; use letters, digits, '.', '_' and '-'")
-    return data_folder() / "packs" / pack_id / "directions"
+    return packs_folder() / pack_id / "directions"
 
 
 # ------------------------------------------------------------------ queries

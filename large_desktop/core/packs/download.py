@@ -343,6 +343,14 @@ def sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
+def format_bytes(size: float) -> str:
+    """Format a byte count with a decimal unit (kB, MB, GB), three significant digits."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{int(size)} B"
+
+
 def check_free_space(folder: Path, part: Path, size: int | None, source: str) -> None:
     """Fail early when the disk cannot hold the rest of a file of known size."""
     if size is None:
@@ -351,7 +359,7 @@ def check_free_space(folder: Path, part: Path, size: int | None, source: str) ->
     free = shutil.disk_usage(folder).free
     if needed > free:
         raise DiskFullError(
-            f"{folder} has {free / 1e9:.2f} GB free but {source} needs {needed / 1e9:.2f} GB more; "
+            f"{folder} has {format_bytes(free)} free but {source} needs {format_bytes(needed)} more; "
             "free some space or set LARGE_DESKTOP_DATA_DIR to a folder on another disk"
         )
 
@@ -361,6 +369,6 @@ def write_error(exc: OSError, folder: Path, source: str) -> DownloadError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return DiskFullError(
             f"no space left in {folder} while saving {source}; free some space or set LARGE_DESKTOP_DATA_DIR "
-            "to a folder on another disk, then run the same command again to resume"
+            "to a folder on another disk, then try again to resume the download"
         )
     return DownloadError(f"cannot write to {folder} while saving {source}: {exc.strerror or exc}; check the folder's permissions")

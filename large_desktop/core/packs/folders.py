@@ -1,4 +1,4 @@
-"""Per-user folders where downloaded and imported packs live."""
+"""Per-user folders: the user data folder, which holds the default library and the packs, and the packs folder."""
 
 import os
 from pathlib import Path
@@ -10,8 +10,6 @@ DATA_DIR_ENV = "LARGE_DESKTOP_DATA_DIR"
 
 def user_data_folder() -> Path:
     """Return the root of the user's data: $LARGE_DESKTOP_DATA_DIR when set, else the platform's data folder."""
-    # TODO: the CLI's default library path (cli.default_db_path) still ignores
-    # LARGE_DESKTOP_DATA_DIR; only the packs folder follows it.
     override = os.environ.get(DATA_DIR_ENV, "").strip()
     if override:
         return Path(override).expanduser()

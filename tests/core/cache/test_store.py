@@ -6,7 +6,7 @@ from sqlalchemy import select, text
 
 from large_desktop.core.cache.migrations import backup_path, pack_version
 from large_desktop.core.cache.schema import SCHEMA_VERSION, Attribute, Label
-from large_desktop.core.cache.store import open_database
+from large_desktop.core.cache.store import describe_sqlite_error, open_database
 from large_desktop.core.errors import DatabaseError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -74,3 +74,25 @@ def test_unwritable_location_named(tmp_path):
     with pytest.raises(DatabaseError, match="choose another --db") as error:
         open_database(path)
     assert str(path) in error.value.message
+
+
+def full_database_error(path: Path) -> sqlite3.OperationalError:
+    """Fill a SQLite file capped at a few pages and return the error SQLite raises."""
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE blobs (data BLOB)")
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count={pages + 2}")
+        try:
+            for _ in range(100):
+                connection.execute("INSERT INTO blobs VALUES (zeroblob(4096))")
+        except sqlite3.OperationalError as exc:
+            return exc
+    raise AssertionError("SQLite never reported a full database")
+
+
+def test_full_disk_message_neutral(tmp_path):
+    message = describe_sqlite_error(full_database_error(tmp_path / "lib.sqlite"), tmp_path / "lib.sqlite")
+
+    assert f"the disk holding the library database {tmp_path / 'lib.sqlite'} is full" in message
+    assert message.endswith("free some space, then try again")
+    assert "command" not in message

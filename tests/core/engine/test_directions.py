@@ -12,6 +12,7 @@ from large_desktop.core.engine import (
     SOURCE_FILE,
     SOURCE_PRINCIPAL,
     PrincipalBasis,
+    broadcast_to_latent,
     direction_coords,
     direction_from_examples,
     principal_direction,
@@ -220,3 +221,17 @@ def test_tiny_library_skips_prior():
     direction = direction_from_examples(coords[:2], np.array([0.0, 1.0]), basis)
 
     assert direction.estimator.startswith("difference of 2 examples")
+
+
+@pytest.mark.parametrize(
+    ("latent_shape", "expected"),
+    [
+        ((1, 128), "use a direction of shape (128,), (1, 128), (1, 1, 128) made for this pack"),
+        ((18, 512), "use a direction of shape (512,), (1, 512), (18, 512), (1, 18, 512) made for this pack"),
+    ],
+)
+def test_wrong_shape_lists_each_once(latent_shape, expected):
+    with pytest.raises(CheckpointError) as caught:
+        broadcast_to_latent(np.ones((3, 7)), latent_shape, "file odd.npy")
+
+    assert caught.value.message.endswith(expected)

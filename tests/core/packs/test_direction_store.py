@@ -11,17 +11,17 @@ from large_desktop.core import engine
 from large_desktop.core.errors import CheckpointError, UserInputError
 from large_desktop.core.packs.base import PackManifest
 from large_desktop.core.packs.direction_store import (
-    DATA_DIR_ENV,
     ORIGIN_IMPORTED,
     ORIGIN_PRESET,
     component_coordinates,
-    data_folder,
+    directions_folder,
     find_direction,
     import_directions,
     list_directions,
     load_named_direction,
     remove_directions,
 )
+from large_desktop.core.packs.folders import DATA_DIR_ENV, packs_folder
 
 from shared_data import E4E_DIRECTIONS
 W_PLUS = (18, 512)
@@ -48,8 +48,21 @@ def e4e():
     return E4E_DIRECTIONS
 
 
-def test_data_folder_follows_env(data_dir):
-    assert data_folder() == data_dir
+def test_directions_folder_follows_env(data_dir):
+    assert directions_folder("stylegan2-test") == data_dir / "packs" / "stylegan2-test" / "directions"
+
+
+def test_directions_env_whitespace_trimmed(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    monkeypatch.chdir(tmp_path)  # an untrimmed value is a relative path; keep what it creates in tmp_path
+    monkeypatch.setenv(DATA_DIR_ENV, f"  {folder}\n")
+    path = tmp_path / "d.npy"
+    np.save(path, np.ones(512))
+
+    import_directions(make_manifest(), "smile", path)
+
+    assert (folder / "packs" / "stylegan2-test" / "directions" / "smile.npy").is_file()
+    assert directions_folder("stylegan2-test") == packs_folder() / "stylegan2-test" / "directions"
 
 
 def test_import_e4e_age(e4e, data_dir):

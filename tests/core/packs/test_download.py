@@ -3,6 +3,7 @@
 import errno
 import hashlib
 import io
+import shutil
 
 import pytest
 import torch
@@ -13,7 +14,9 @@ from large_desktop.core.packs.download import (
     DiskFullError,
     DownloadError,
     NetworkError,
+    check_free_space,
     download_file,
+    format_bytes,
     part_path,
     write_error,
 )
@@ -204,6 +207,14 @@ def test_disk_full_names_folder(tmp_path):
     assert "free some space" in error.message
 
 
+def test_disk_full_message_neutral(tmp_path):
+    # The app shows this message as it is, so it names no command to run.
+    error = write_error(OSError(errno.ENOSPC, "No space left on device"), tmp_path, "http://127.0.0.1/e4e.pt")
+
+    assert error.message.endswith("then try again to resume the download")
+    assert "command" not in error.message
+
+
 def test_redirect_loop_one_line(server, tmp_path):
     server.behaviour.redirects["/loop"] = "/loop"
 
@@ -240,3 +251,31 @@ def test_unannounced_size_within_cap(server, checkpoint_bytes, tmp_path):
     download_file(server.url("/e4e.pt"), dest, max_size=2 * len(checkpoint_bytes), sha256=sha256(checkpoint_bytes))
 
     assert dest.read_bytes() == checkpoint_bytes
+
+
+@pytest.mark.parametrize(
+    ("free", "size", "expected"),
+    [
+        (300, 1_500, "has 300 B free but http://127.0.0.1/a.pt needs 1.5 kB more"),
+        (20_000, 2_500_000, "has 20 kB free but http://127.0.0.1/a.pt needs 2.5 MB more"),
+        (1_200_000_000, 4_000_000_000, "has 1.2 GB free but http://127.0.0.1/a.pt needs 4 GB more"),
+    ],
+)
+def test_disk_full_sizes_in_fitting_unit(tmp_path, monkeypatch, free, size, expected):
+    # The disk cannot be filled in a test, so the free space the operating system reports is replaced.
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _folder: usage._replace(free=free))
+
+    with pytest.raises(DiskFullError) as caught:
+        check_free_space(tmp_path, tmp_path / "a.pt.part", size, "http://127.0.0.1/a.pt")
+
+    assert expected in caught.value.message
+    assert str(tmp_path) in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(0, "0 B"), (999, "999 B"), (1_000, "1 kB"), (1_536, "1.54 kB"), (2_500_000, "2.5 MB"), (1.07e9, "1.07 GB")],
+)
+def test_format_bytes_units(size, text):
+    assert format_bytes(size) == text
