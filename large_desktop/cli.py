@@ -125,7 +125,7 @@ def run_index(library: "Library", stop: StopFlag, quiet: bool) -> "IndexProgress
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
-    from large_desktop.core.library import attribute_name
+    from large_desktop.core.labels import attribute_name
 
     library = open_library(args)
     if args.action == "create":

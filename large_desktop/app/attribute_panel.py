@@ -37,7 +37,8 @@ from large_desktop.app.undo_commands import (
 )
 from large_desktop.app.walk_strip import WalkStrip
 from large_desktop.core.errors import LargeError, UserInputError
-from large_desktop.core.library import LabelRow, LabelValue, Library, ScoreResult, parse_label_value
+from large_desktop.core.labels import LabelRow, LabelValue, parse_label_value
+from large_desktop.core.library import Library, ScoreResult
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from large_desktop.app.mime import encode_photo_ids
 from large_desktop.app.operations import BackgroundOp, report_failure
 from large_desktop.core.errors import LargeError
 from large_desktop.core.imaging import thumbnail
-from large_desktop.core.library import LabelRow, LabelValue
+from large_desktop.core.labels import LabelRow, LabelValue
 
 logger = logging.getLogger(__name__)
 

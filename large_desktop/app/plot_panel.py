@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from large_desktop.core.library import LabelRow, ScoreResult
+from large_desktop.core.labels import LabelRow
+from large_desktop.core.library import ScoreResult
 
 if TYPE_CHECKING:
     import pyqtgraph

@@ -18,7 +18,8 @@ from PySide6.QtGui import QUndoCommand
 
 from large_desktop.app.operations import BackgroundOp, report_failure, writer_pool
 from large_desktop.core.errors import UserInputError
-from large_desktop.core.library import AttributeSnapshot, LabelValue, Library
+from large_desktop.core.labels import AttributeSnapshot, LabelValue
+from large_desktop.core.library import Library
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import pytest
 
 from large_desktop.core import engine
 from large_desktop.core.errors import UserInputError
-from large_desktop.core.library import LabelValue
+from large_desktop.core.labels import LabelValue
 
 
 def ages(dev_faces: Path) -> dict[str, int]:
