@@ -1,7 +1,7 @@
 """Attributes and their labels: names, label values, and the writes that undo can reverse.
 
 `AttributeLabels` is a part of `Library`: its methods use the host's
-`session()`, `_write_failed()`, `_attribute()` and `index_image()`. Each method
+`session()`, `_write_failed()` and `index_image()`. Each method
 is one unit of work with its own session, and each label write returns what
 undo needs to put the previous state back.
 """
