@@ -15,7 +15,7 @@ LOW ?=
 HIGH ?=
 DEMO_DIR ?= demo-output
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench translations clean
 
 setup: $(VENV)/.installed
 
@@ -45,6 +45,14 @@ bench: setup
 	$(PY) bench/rescore.py
 	$(PY) bench/index.py
 	$(PY) bench/accuracy.py
+
+# Refresh the template of every user-visible string, then compile each
+# resources/translations/large_desktop_<locale>.ts a translator has added.
+translations: setup
+	$(VENV)/bin/pyside6-lupdate large_desktop/app/*.py -ts resources/translations/large_desktop.ts
+	for ts in resources/translations/large_desktop_*.ts; do \
+		[ -e "$$ts" ] && $(VENV)/bin/pyside6-lrelease "$$ts" -qm "$${ts%.ts}.qm" || true; \
+	done
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 APP_NAME = "large-desktop"
 ORGANIZATION = "large-desktop"
 LOG_BYTES = 2_000_000  # per log file; three old files are kept
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "resources" / "translations"
 
 
 def display_available() -> bool:
@@ -86,14 +85,25 @@ def setup_logging(verbose: bool = False) -> Path | None:
     return log_file
 
 
-def install_translator(app) -> None:
-    """Load resources/translations/large_desktop_<locale>.qm when it exists."""
+def install_translator(app, folder: Path | None = None):
+    """Load large_desktop_<locale>.qm when it exists; return the installed translator or None.
+
+    The folder defaults to resources/translations, which also holds the
+    template large_desktop.ts that `make translations` refreshes.
+    """
     from PySide6.QtCore import QLocale, QTranslator
 
+    from large_desktop.core.packs.base import RESOURCES
+
+    folder = folder or RESOURCES / "translations"
+
     translator = QTranslator(app)
-    if translator.load(QLocale(), "large_desktop", "_", str(TRANSLATIONS)):
-        app.installTranslator(translator)
-        logger.info("loaded translation %s", translator.filePath())
+    if not translator.load(QLocale(), "large_desktop", "_", str(folder)):
+        logger.debug("no translation for locale %s in %s", QLocale().name(), folder)
+        return None
+    app.installTranslator(translator)
+    logger.info("loaded translation %s", translator.filePath())
+    return translator
 
 
 def build_parser() -> argparse.ArgumentParser:
