@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--low", help="a photo showing little of the attribute")
     parser.add_argument("--high", help="a photo showing much of the attribute")
     parser.add_argument("--headless", action="store_true", help="do not open the app afterwards")
+    parser.add_argument("--quit-after", type=int, metavar="MS", help="close the app this many milliseconds after it is shown (for tests)")
     args = parser.parse_args(argv)
     if bool(args.low) != bool(args.high):
         parser.error("give both --low and --high (LOW= and HIGH= with make), or neither")
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     from large_desktop.app.main import run
 
     print(f"opening the app on {database}", flush=True)
-    return run(["--db", str(database)])
+    return run(["--db", str(database)] + (["--quit-after", str(args.quit_after)] if args.quit_after is not None else []))
 
 
 if __name__ == "__main__":

@@ -95,3 +95,18 @@ def test_dead_x_display_named_not_aborted(tmp_path):
 
     assert completed.returncode == 2, completed.stderr
     assert "cannot connect to X display :987" in completed.stderr
+
+
+@pytest.mark.slow
+def test_demo_opens_app_on_sample_library(tmp_path):
+    out = tmp_path / "demo"
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "large_desktop.demo", "--out", str(out), "--quit-after", "1000"],
+        env=isolated_env(tmp_path), capture_output=True, text=True, timeout=300,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert f"opening the app on {out / 'library.sqlite'}" in completed.stdout
+    assert "main window shown" in completed.stderr
+    assert (out / "sorted.csv").is_file()
