@@ -66,6 +66,7 @@ class LibrarySession(QObject):
         self._pending_folders: list[Path] = []
         self._last_wake = 0.0
         self._closed = False
+        self._opening = 0  # counts open() calls, so a superseded open is dropped when it completes
         self._rescan_after_listing = False
         self._startup_rescan = QTimer(self)
         self._startup_rescan.setSingleShot(True)
@@ -80,11 +81,16 @@ class LibrarySession(QObject):
         self._closed = False
         self._scan_stop = False
         self._pending_folders = list(then_add or [])
+        self._opening += 1
+        opening = self._opening
         logger.info("opening library %s", db_path)
-        BackgroundOp(lambda: Library(db_path, pack_id=pack_id)).on_success(self._on_opened).run(writer_pool())
+        BackgroundOp(lambda: Library(db_path, pack_id=pack_id)).on_success(lambda library: self._on_opened(opening, library)).run(writer_pool())
 
-    def _on_opened(self, library: Library) -> None:
-        if self._closed:
+    def _on_opened(self, opening: int, library: Library) -> None:
+        if self._closed or opening != self._opening:
+            # Another library was opened, or the window closed, meanwhile. This one gets
+            # no worker, so the folders queued for the newer library are not scanned into it.
+            logger.info("ignoring library %s: another library was opened while it opened", library.db_path)
             return
         self.library = library
         self.worker = IndexWorker(library, batch_size=self.batch_size)

@@ -75,6 +75,7 @@ class SetLabelsCommand(_WriteCommand):
         self.value_text = value_text
         # Written on the writer thread by redo, read there by undo.
         self._previous: dict[int, LabelValue | None] = {}
+        self._written: dict[int, LabelValue | None] = {}
 
     def redo(self) -> None:
         self._submit(self._write)
@@ -96,13 +97,22 @@ class SetLabelsCommand(_WriteCommand):
                 continue
             # A redo after an undo finds the same previous labels, so the first one is kept.
             self._previous.setdefault(photo_id, change.previous)
+            self._written[photo_id] = change.current
         if problems:
             raise UserInputError("; ".join(dict.fromkeys(problems)))  # one message when the attribute is gone
 
     def _restore(self) -> None:
+        # A label that the CLI or another window changed since the redo is kept, not reverted.
+        problems = []
         for photo_id in self.photo_ids:
-            if photo_id in self._previous:
-                self.library.restore_label(self.attribute, photo_id, self._previous[photo_id])
+            if photo_id not in self._previous:
+                continue
+            try:
+                self.library.undo_label(self.attribute, photo_id, self._previous[photo_id], self._written[photo_id])
+            except UserInputError as exc:
+                problems.append(exc.message)
+        if problems:
+            raise UserInputError("; ".join(dict.fromkeys(problems)))
 
 
 class CreateAttributeCommand(_WriteCommand):

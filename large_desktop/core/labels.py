@@ -25,6 +25,7 @@ LABEL_WORDS = ("low", "high")
 # Up to here float64 still counts whole numbers exactly (2**53 is about 9e15),
 # so "low" and "high" one below and above a number stay distinct from it.
 MAX_LABEL_MAGNITUDE = 1e15
+_ANY_LABEL = object()  # the default of `_put_label`: replace whatever label the photo has now
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,16 @@ class AttributeLabels:
         previous = self._put_label(name, photo_id, state)
         return LabelChange(name, photo_id, previous, state)
 
+    def undo_label(self, name: str, photo_id: int, state: LabelValue | None, written: LabelValue | None) -> LabelChange:
+        """Put back `state` in place of the label `written`, unless another program has changed that label since.
+
+        Raises:
+            UserInputError: the label is no longer `written`; it is kept as it is.
+        """
+        name = attribute_name(name)
+        previous = self._put_label(name, photo_id, state, expected=written)
+        return LabelChange(name, photo_id, previous, state)
+
     def label_file(self, name: str, image: Path, value_text: str) -> LabelChange:
         """Label an image file, indexing it first if the library does not contain it."""
         name = attribute_name(name)
@@ -247,14 +258,24 @@ class AttributeLabels:
         logger.info("labeled photo %d (%s) %s for attribute %r", photo_id, image, current.text, name)
         return LabelChange(name, photo_id, previous, current)
 
-    def _put_label(self, name: str, photo_id: int, state: LabelValue | None) -> LabelValue | None:
-        """Write or delete one label in one transaction; return the label it replaced."""
+    def _put_label(self, name: str, photo_id: int, state: LabelValue | None, expected: object = _ANY_LABEL) -> LabelValue | None:
+        """Write or delete one label in one transaction; return the label it replaced.
+
+        With `expected` (a `LabelValue` or None for no label), a label that differs from it is kept and raises UserInputError.
+        """
         with self.session() as session:
             attribute = self._attribute(session, name)
             if session.get(Photo, photo_id) is None:
                 raise UserInputError(f"photo {photo_id} is not in the library {self.db_path}; rescan its folder and label it again")
             existing = session.scalar(select(Label).where(Label.attribute_id == attribute.id, Label.photo_id == photo_id))
             previous = None if existing is None else LabelValue(existing.kind, existing.value)
+            if expected is not _ANY_LABEL and previous != expected:
+                # NOTE: the check and the write are not one SQLite transaction, so a write by
+                # another process between the two is still overwritten.
+                now = previous.text if previous is not None else "no label"
+                raise UserInputError(
+                    f"the label of photo {photo_id} for attribute {name!r} was changed by another program (now {now}); it is kept, label it again to change it"
+                )
             if state is None:
                 if existing is not None:
                     session.delete(existing)

@@ -1,6 +1,8 @@
 """The attribute panel with real widgets, real drop events, a real SQLite library and real faces."""
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -431,3 +433,20 @@ def test_percent_names_shown_verbatim(qtbot, age_panel):
 
     assert age_panel.attribute_list.currentItem().text() == "%2 off %1 (0)"
     assert age_panel.undo_stack.undoText() == "Rename attribute age to %2 off %1"
+
+
+def test_undo_keeps_label_from_cli(qtbot, age_panel, small_library, known_ages, messages):
+    young, _ = youngest_and_oldest(small_library, known_ages)
+    age_panel.label_photos([young], "low")
+    wait_for_labels(qtbot, age_panel, 1)
+    path = small_library.labels("age")[0].path
+
+    # The CLI relabels the photo while the panel is open on the same library.
+    command = [sys.executable, "-m", "large_desktop.cli", "label", "age", path, "high", "--db", str(small_library.db_path)]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    age_panel.undo_stack.undo()
+    settle(qtbot)
+
+    assert [(row.kind, row.value) for row in small_library.labels("age")] == [("high", None)]
+    assert len(messages) == 1
+    assert "changed by another program" in messages[0]
