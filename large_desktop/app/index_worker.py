@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from PySide6.QtCore import QObject, QRunnable, QThread, Signal
 
 from large_desktop.app.operations import writer_pool
 from large_desktop.app.qt_workarounds import emit
+from large_desktop.core.cache.store import file_lock
 from large_desktop.core.errors import LargeError
 from large_desktop.core.faces import FaceDetector
 from large_desktop.core.indexer import BATCH_SIZE, PhotoResult, PreparedPhoto, encode_prepared, prepare_photo
@@ -30,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 DECODE_THREADS = 2  # decode + align threads; dlib detection is the slow part on CPU
 BATCHES_AHEAD = 2  # batches prepared while one is encoded
+LOCK_RETRY_S = 5.0  # how often a worker waiting for another process's index lock tries again
 RATE_WINDOW = 8  # batches over which items/s is averaged
 
 
@@ -42,7 +45,7 @@ class IndexReport:
     over the last batches; `eta_s` is None until a rate is known.
     """
 
-    state: str  # "starting", "running", "paused", "idle" or "stopped"
+    state: str  # "starting", "running", "paused", "waiting" (another process indexes), "idle" or "stopped"
     done: int = 0
     total: int = 0
     faces: int = 0
@@ -182,7 +185,9 @@ class IndexWorker(QThread):
         timings: deque[tuple[float, int, int]] = deque(maxlen=RATE_WINDOW)
         queue: deque[list[Future[PreparedPhoto]]] = deque()
 
-        with ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="index-decode") as pool:
+        lock = ExitStack()  # holds the library's index lock while this worker has work
+        lock_held = False
+        with lock, ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="index-decode") as pool:
             while True:
                 if not self._wait_until_runnable(done, faces, failed, device, bool(queue)):
                     break
@@ -199,6 +204,15 @@ class IndexWorker(QThread):
                         return
                     logger.info("index worker started for %s on %s with pack %s", self.library.db_path, device, pack.id)
 
+                if not lock_held:
+                    # The CLI's `index` takes the same lock: two processes would
+                    # encode the same pending photos twice.
+                    lock_held = lock.enter_context(file_lock(self.library.index_lock_path, blocking=False))
+                    if not lock_held:
+                        lock.close()
+                        self._wait_for_lock(done, faces, failed, device)
+                        continue
+
                 started = time.monotonic()
                 try:
                     self._fill(queue, pool, prepare)
@@ -207,6 +221,8 @@ class IndexWorker(QThread):
                     self.pause()
                     continue
                 if not queue:
+                    lock.close()  # idle: let a CLI `index` run
+                    lock_held = False
                     self._set_idle(done, faces, failed, device)
                     continue
 
@@ -238,6 +254,14 @@ class IndexWorker(QThread):
             while not self._stop and (self._paused or not (self._work_hint or has_queue)):
                 self._condition.wait()
             return not self._stop
+
+    def _wait_for_lock(self, done: int, faces: int, failed: int, device: str) -> None:
+        """Report "waiting" and sleep until a retry is due, the user pauses, or stop()."""
+        self._state = "waiting"
+        logger.info("library %s is being indexed by another process; waiting", self.library.db_path)
+        emit(self.report, IndexReport("waiting", done, done + self._pending_estimate(), faces, failed, device=device))
+        with self._condition:
+            self._condition.wait(LOCK_RETRY_S)
 
     def _set_idle(self, done: int, faces: int, failed: int, device: str) -> None:
         with self._condition:

@@ -82,6 +82,8 @@ class IndexStatus(QWidget):
             return self.tr("Opening the library…")
         if report.state in ("idle", "stopped"):
             return self.tr("Indexed") if report.done else self.tr("Ready")
+        if report.state == "waiting":
+            return self.tr("Waiting: another large-desktop process is indexing this library")
         prefix = self.tr("Paused") if report.state == "paused" else self.tr("Indexing")
         parts = [f"{prefix} {report.done:,} / {report.total:,}"]
         if report.state == "running" and report.rate > 0:

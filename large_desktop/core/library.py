@@ -205,6 +205,11 @@ class Library(AttributeLabels):
             yield from index_pending(session, pack, self.db_path, stop=stop)
         self._index = None
 
+    @property
+    def index_lock_path(self) -> Path:
+        """The file whose advisory lock one indexing process holds at a time."""
+        return self.db_path.with_name(self.db_path.name + ".index-lock")
+
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         """Take the library's indexing lock, so two scans never race on one database.
@@ -212,7 +217,7 @@ class Library(AttributeLabels):
         Raises:
             UserInputError: another process has the lock.
         """
-        with file_lock(self.db_path.with_name(self.db_path.name + ".index-lock"), blocking=False) as taken:
+        with file_lock(self.index_lock_path, blocking=False) as taken:
             if not taken:
                 raise UserInputError(f"another process is already indexing {self.db_path}; wait for it to finish")
             yield

@@ -227,3 +227,23 @@ def test_reopen_rescans_after_first_listing(qtbot, make_window, tmp_path, dev_fa
     assert first_listing[str(photos[0])] == "done"  # shown before the rescan ran
     assert statuses_by_name(second)[photos[0].name] == "missing"
     assert second.attribute_panel is not None
+
+
+def test_index_waits_for_other_process_lock(qtbot, make_window, tmp_path, dev_faces):
+    from large_desktop.core.cache.store import file_lock
+
+    folder = tmp_path / "faces"
+    copy_faces(dev_faces, folder, 3)
+    db_path = tmp_path / "library.sqlite"
+    window = make_window()
+
+    # The CLI's `index` holds this lock while it runs; flock locks from two
+    # opens conflict even within one process, so this stands for it.
+    with file_lock(db_path.with_name(db_path.name + ".index-lock"), blocking=False) as taken:
+        assert taken
+        window.open_library(db_path, folders=[folder])
+        qtbot.waitUntil(lambda: "another large-desktop process" in window.index_status.text.text(), timeout=INDEX_TIMEOUT_MS)
+        assert status_rows(db_path) == []
+
+    wait_indexed(qtbot, window, rows=3)
+    assert len(status_rows(db_path)) == 3
