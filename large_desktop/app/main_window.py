@@ -7,7 +7,7 @@ UI thread, `LibraryModel` owns the rows, and the widgets only show them.
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -398,6 +398,14 @@ class MainWindow(QMainWindow):
         show_about(self)
 
     # --------------------------------------------------------- drag, drop
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() and self.attribute_panel is not None:
+            # The CLI or another window may have changed labels while this one was
+            # in the background: re-read them and re-score, off the UI thread.
+            self.attribute_panel.refresh()
+            self.attribute_panel.rescore()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):

@@ -88,6 +88,11 @@ class SetLabelsCommand(_WriteCommand):
         problems = []
         for photo_id in self.photo_ids:
             try:
+                if photo_id in self._previous:
+                    # A redo: write again only over the label the undo put back, so a
+                    # change by the CLI or another window since then is kept.
+                    self.library.undo_label(self.attribute, photo_id, self._written[photo_id], self._previous[photo_id])
+                    continue
                 if self.value_text is None:
                     change = self.library.remove_label(self.attribute, photo_id)
                 else:
@@ -95,8 +100,7 @@ class SetLabelsCommand(_WriteCommand):
             except UserInputError as exc:
                 problems.append(exc.message)
                 continue
-            # A redo after an undo finds the same previous labels, so the first one is kept.
-            self._previous.setdefault(photo_id, change.previous)
+            self._previous[photo_id] = change.previous
             self._written[photo_id] = change.current
         if problems:
             raise UserInputError("; ".join(dict.fromkeys(problems)))  # one message when the attribute is gone

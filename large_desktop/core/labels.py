@@ -239,6 +239,9 @@ class AttributeLabels:
     def undo_label(self, name: str, photo_id: int, state: LabelValue | None, written: LabelValue | None) -> LabelChange:
         """Put back `state` in place of the label `written`, unless another program has changed that label since.
 
+        Redo uses it too, with the roles swapped: it writes its label again only
+        over the one the undo restored.
+
         Raises:
             UserInputError: the label is no longer `written`; it is kept as it is.
         """

@@ -450,3 +450,35 @@ def test_undo_keeps_label_from_cli(qtbot, age_panel, small_library, known_ages, 
     assert [(row.kind, row.value) for row in small_library.labels("age")] == [("high", None)]
     assert len(messages) == 1
     assert "changed by another program" in messages[0]
+
+
+def test_redo_keeps_label_from_cli(qtbot, age_panel, small_library, known_ages, messages):
+    young, _ = youngest_and_oldest(small_library, known_ages)
+    age_panel.label_photos([young], "low")
+    wait_for_labels(qtbot, age_panel, 1)
+    path = small_library.labels("age")[0].path
+    age_panel.undo_stack.undo()
+    settle(qtbot)
+    assert small_library.labels("age") == []
+
+    # The CLI labels the photo after the undo; a redo must not overwrite it.
+    small_library.label_file("age", Path(path), "high")
+    age_panel.undo_stack.redo()
+    settle(qtbot)
+
+    assert [(row.kind, row.value) for row in small_library.labels("age")] == [("high", None)]
+    assert len(messages) == 1
+    assert "changed by another program" in messages[0]
+
+
+def test_redo_after_undo_writes_again(qtbot, age_panel, small_library, known_ages):
+    young, _ = youngest_and_oldest(small_library, known_ages)
+    age_panel.label_photos([young], "low")
+    wait_for_labels(qtbot, age_panel, 1)
+
+    age_panel.undo_stack.undo()
+    settle(qtbot)
+    age_panel.undo_stack.redo()
+    settle(qtbot)
+
+    assert [row.kind for row in small_library.labels("age")] == ["low"]

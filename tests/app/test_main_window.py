@@ -247,3 +247,28 @@ def test_index_waits_for_other_process_lock(qtbot, make_window, tmp_path, dev_fa
 
     wait_indexed(qtbot, window, rows=3)
     assert len(status_rows(db_path)) == 3
+
+
+def test_activation_shows_labels_from_cli(qtbot, make_window, tmp_path, dev_faces):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from large_desktop.core.library import Library
+
+    folder = tmp_path / "faces"
+    copied = copy_faces(dev_faces, folder, 3)
+    db_path = tmp_path / "library.sqlite"
+    window = make_window()
+    window.open_library(db_path, folders=[folder])
+    wait_indexed(qtbot, window, rows=3)
+    panel = window.attribute_panel
+    panel.create_attribute("age")
+    qtbot.waitUntil(lambda: panel.attribute == "age", timeout=INDEX_TIMEOUT_MS)
+
+    Library(db_path).label_file("age", copied[0], "high")  # what `large-desktop label` does
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    QApplication.sendEvent(window, QEvent(QEvent.Type.ActivationChange))
+
+    qtbot.waitUntil(lambda: [label.photo_id for label in panel.labels] != [], timeout=INDEX_TIMEOUT_MS)
+    assert [label.kind for label in panel.labels] == ["high"]
