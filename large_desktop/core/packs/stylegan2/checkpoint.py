@@ -26,7 +26,7 @@ import torch
 from large_desktop.core.errors import CheckpointError
 from large_desktop.core.hashing import sha256_of
 from large_desktop.core.packs.base import PackManifest, load_state_dict
-from large_desktop.core.packs.stylegan2.encoders import FAMILIES, STYLE_DIM, build_encoder, n_styles_for
+from large_desktop.core.packs.stylegan2.encoders import FAMILIES, RESTYLE_STEPS, STYLE_DIM, build_encoder, n_styles_for
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ ENCODER_TYPES = {
 }
 INPUT_CHANNELS = {"e4e": 3, "psp": 3, "restyle_e4e": 6, "restyle_psp": 6}
 DEFAULT_RESOLUTION = 1024  # pSp's inference script assumes it for files without output_size
+RESTYLE_STEPS_KEY = "restyle_steps"  # in a catalogue entry and in the manifest's input: encoder passes per image
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,17 @@ def inspect_checkpoint(path: Path) -> CheckpointInfo:
     return verify_checkpoint(path)[1]
 
 
+def restyle_steps(value: Any, source: str) -> int:
+    """Return a ReStyle step count as an int ≥ 1; `source` names where it was read, for the error.
+
+    Raises:
+        CheckpointError: the value is not a whole number of at least 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise CheckpointError(f"{source}: {RESTYLE_STEPS_KEY} is {value!r}, expected a whole number of at least 1 (ReStyle uses {RESTYLE_STEPS})")
+    return value
+
+
 #----------------------------------------------------------------------------
 # Conversion.
 
@@ -285,13 +297,17 @@ def install_from_checkpoint(checkpoint: Path, pack_folder: Path, entry: dict[str
     Args:
         checkpoint: the e4e / pSp / ReStyle `.pt` file.
         pack_folder: receives `encoder.safetensors` and `manifest.json`; created if absent.
-        entry: the catalogue entry (id, name, family, domain, resolution, n_styles, license, directions).
+        entry: the catalogue entry (id, name, family, domain, resolution, n_styles, license, directions;
+            for ReStyle optionally restyle_steps, the encoder passes per image, default RESTYLE_STEPS).
 
     Raises:
         CheckpointError: the file is unsafe, damaged, or not the model the entry describes.
     """
     pack_folder.mkdir(parents=True, exist_ok=True)
     loaded, info = verify_checkpoint(checkpoint)
+    pack_input: dict[str, Any] = {"size": INPUT_SIZE, "normalisation": "[-1, 1]", "family": info.family}
+    if info.family.startswith("restyle"):
+        pack_input[RESTYLE_STEPS_KEY] = restyle_steps(entry.get(RESTYLE_STEPS_KEY, RESTYLE_STEPS), f"catalogue entry {entry.get('id')!r}")
     for field, actual in (("family", info.family), ("n_styles", info.n_styles), ("resolution", info.resolution)):
         if field in entry and entry[field] != actual:
             raise CheckpointError(
@@ -312,7 +328,7 @@ def install_from_checkpoint(checkpoint: Path, pack_folder: Path, entry: dict[str
         "version": str(entry.get("version", "1")),
         "license": str(entry["license"]),
         "latent_shape": [info.n_styles, STYLE_DIM],
-        "input": {"size": INPUT_SIZE, "normalisation": "[-1, 1]", "family": info.family},
+        "input": pack_input,
         "alignment": "ffhq_256",
         "weights": [
             {"role": "encoder", "file": ENCODER_FILE, "package": None, "size": encoder_path.stat().st_size, "sha256": sha256_of(encoder_path)},

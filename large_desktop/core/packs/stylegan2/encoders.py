@@ -41,6 +41,7 @@ IR_SE50_STAGES = ((64, 64, 3), (64, 128, 4), (128, 256, 14), (256, 512, 3))
 TAP_UNITS = (6, 20, 23)  # body units whose outputs feed the FPN: 128ch@64², 256ch@32², 512ch@16²
 
 FAMILIES = ("e4e", "psp", "restyle_e4e", "restyle_psp")
+RESTYLE_STEPS = 5  # ReStyle's encoder passes per image; its papers use 5
 
 
 def n_styles_for(resolution: int) -> int:
@@ -275,7 +276,7 @@ def iterate(
     images: torch.Tensor,                                 # [N, 3, 256, 256] in [-1, 1].
     decoder: Callable[[torch.Tensor], torch.Tensor],      # W+ [N, L, 512] → images [N, 3, 256, 256] in [-1, 1].
     latent_avg: torch.Tensor,                             # [L, 512]; also the starting code.
-    steps: int = 5,                                       # Encoder passes; ReStyle's papers use 5.
+    steps: int = RESTYLE_STEPS,                           # Encoder passes, at least 1.
 ) -> torch.Tensor:
     """Run ReStyle's refinement: start from latent_avg, add the encoder's residual `steps` times.
 

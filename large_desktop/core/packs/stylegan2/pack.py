@@ -1,11 +1,14 @@
 """StyleGAN2 GAN pack: aligned 256² face crops → W+ codes [N, n_styles, 512].
 
 The pack folder contains `encoder.safetensors` (written by
-`checkpoint.install_from_checkpoint`) with the `encoder.*` tensors of an e4e
-or pSp checkpoint and the `latent_avg` that is added to the encoder's output.
+`checkpoint.install_from_checkpoint`) with the `encoder.*` tensors of an e4e,
+pSp or ReStyle checkpoint and the `latent_avg` that is added to the encoder's
+output. A ReStyle pack also loads the generator from the checkpoint kept in
+the folder when it starts: each of its `input.restyle_steps` encoder passes
+reads the face next to the generator's rendering of the current code.
 It runs on the GPU when there is one: inference mode, channels-last memory
-format and bf16 autocast (fp16 where the GPU lacks bf16), with the batch
-size chosen from free GPU memory.
+format and bf16 autocast (fp16 where the GPU lacks bf16) for the encoder,
+with the batch size chosen from free GPU memory.
 """
 
 import logging
@@ -15,11 +18,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from large_desktop.core.errors import CheckpointError, UserInputError
 from large_desktop.core.packs.base import Pack, PackManifest, WeightFile, check_state_dict, load_state_dict, verify_weight_file, weight_path
-from large_desktop.core.packs.stylegan2.checkpoint import ENCODER_PREFIX, INPUT_SIZE, LATENT_AVG_KEY, expected_layout
-from large_desktop.core.packs.stylegan2.encoders import FAMILIES, STYLE_DIM, IrSe50Encoder, build_encoder
+from large_desktop.core.packs.stylegan2.checkpoint import (
+    ENCODER_PREFIX,
+    INPUT_SIZE,
+    LATENT_AVG_KEY,
+    RESTYLE_STEPS_KEY,
+    expected_layout,
+    restyle_steps,
+)
+from large_desktop.core.packs.stylegan2.encoders import FAMILIES, RESTYLE_STEPS, STYLE_DIM, IrSe50Encoder, RestyleEncoder, build_encoder, iterate
 from large_desktop.core.packs.stylegan2.generator import Generator, load_generator, synthesize
 
 logger = logging.getLogger(__name__)
@@ -31,6 +42,12 @@ MAX_GPU_BATCH = 256
 # 256² maps are alive at once in 16-bit, plus cuDNN workspace.
 GPU_BYTES_PER_FACE = 64 << 20
 GPU_MEMORY_SHARE = 0.5  # of the free memory, leaving room for the generator and other processes
+# ReStyle renders every face at the generator's size on each pass. On the CPU
+# a 1024² render of 2 faces peaked at 1.7 GB and larger batches were no faster
+# (see `generator.synthesize`). NOTE: the GPU figure is an estimate, not
+# measured: a handful of 32–64-channel 1024² float32 maps per face.
+RESTYLE_CPU_BATCH = 2
+GPU_BYTES_PER_RESTYLE_FACE = 768 << 20
 PREVIEW_SIZE = 256  # renders are average-pooled to this side; 1024² previews cost 16× the memory for no visible gain
 
 
@@ -61,10 +78,10 @@ def device_label(device: torch.device) -> str:
     return "CPU"
 
 
-def gpu_batch_size(device: torch.device) -> int:
+def gpu_batch_size(device: torch.device, bytes_per_face: int = GPU_BYTES_PER_FACE) -> int:
     """Return how many faces fit in a share of the GPU's free memory, between 1 and MAX_GPU_BATCH."""
     free, _ = torch.cuda.mem_get_info(device)
-    return max(1, min(MAX_GPU_BATCH, int(free * GPU_MEMORY_SHARE) // GPU_BYTES_PER_FACE))
+    return max(1, min(MAX_GPU_BATCH, int(free * GPU_MEMORY_SHARE) // bytes_per_face))
 
 
 def autocast_dtype(device: torch.device) -> torch.dtype | None:
@@ -92,12 +109,12 @@ def load_encoder(path: Path, weight: WeightFile, family: str, n_styles: int) -> 
 
 
 class StyleGan2Pack(Pack):
-    """e4e / pSp encoder of a StyleGAN2 generator: [256, 256, 3] uint8 crops (recipe ffhq_256) → W+ [N, n_styles, 512]."""
+    """e4e / pSp / ReStyle encoder of a StyleGAN2 generator: [256, 256, 3] uint8 crops (recipe ffhq_256) → W+ [N, n_styles, 512]."""
 
     def __init__(
         self,
         manifest: PackManifest,
-        weights_folder: Path | None = None,   # Folder holding encoder.safetensors; None = as `weight_path` finds it.
+        weights_folder: Path | None = None,   # Folder holding encoder.safetensors (and the checkpoint); None = as `weight_path` finds it.
     ) -> None:
         super().__init__(manifest)
         self.family = str(manifest.input.get("family", ""))
@@ -106,9 +123,11 @@ class StyleGan2Pack(Pack):
             raise CheckpointError(f"pack manifest {manifest.id}: input.family is {self.family!r}, expected one of {FAMILIES}")
         if style_dim != STYLE_DIM:
             raise CheckpointError(f"pack manifest {manifest.id}: latent_shape {manifest.latent_shape} must have {STYLE_DIM} columns")
-        if self.family.startswith("restyle"):
-            # TODO: ReStyle refines its code with the generator in the loop (`encoders.iterate`); this pack loads no generator yet.
-            raise CheckpointError(f"pack {manifest.id} is a ReStyle encoder, which needs the StyleGAN2 generator to run; this version cannot load it")
+        self.is_restyle = self.family.startswith("restyle")
+        # 0 for e4e / pSp, which encode in one pass without the generator.
+        self.restyle_steps = (
+            restyle_steps(manifest.input.get(RESTYLE_STEPS_KEY, RESTYLE_STEPS), f"pack manifest {manifest.id}: input") if self.is_restyle else 0
+        )
 
         weight = next((w for w in manifest.weights if w.role == "encoder"), None)
         if weight is None:
@@ -118,12 +137,21 @@ class StyleGan2Pack(Pack):
 
         self.device = select_device()
         self.device_name = device_label(self.device)
+        self.weights_folder = weights_folder
         self.encoder = encoder.to(self.device, memory_format=torch.channels_last)
         self.latent_avg = latent_avg.to(self.device)  # [L, 512] float32
         self.autocast_dtype = autocast_dtype(self.device)
-        self.batch_size = gpu_batch_size(self.device) if self.device.type == "cuda" else CPU_BATCH
-        self.weights_folder = weights_folder
-        self._generator = None  # loaded on the first render, since indexing never needs it
+        self._generator: Generator | None = None  # e4e / pSp: loaded on the first render, since indexing never needs it
+        if self.is_restyle:
+            self._generator = self._load_generator()
+            if self._generator.size < INPUT_SIZE or self._generator.size % INPUT_SIZE:
+                raise CheckpointError(
+                    f"pack {self.id}: its {self._generator.size} px generator cannot be pooled to the ReStyle encoder's "
+                    f"{INPUT_SIZE} px input; only generators of {INPUT_SIZE} px times a power of two are supported"
+                )
+            self.batch_size = gpu_batch_size(self.device, GPU_BYTES_PER_RESTYLE_FACE) if self.device.type == "cuda" else RESTYLE_CPU_BATCH
+        else:
+            self.batch_size = gpu_batch_size(self.device) if self.device.type == "cuda" else CPU_BATCH
         logger.info("loaded pack %s (%s) on %s, batch %d", self.id, self.family, self.device_name, self.batch_size)
 
     def encode_images(self, images: torch.Tensor) -> torch.Tensor:
@@ -133,8 +161,25 @@ class StyleGan2Pack(Pack):
         images = images.to(self.device, torch.float32).contiguous(memory_format=torch.channels_last)
         autocast = torch.autocast("cuda", dtype=self.autocast_dtype) if self.autocast_dtype else nullcontext()
         with torch.inference_mode(), autocast:
+            if self.is_restyle:
+                assert isinstance(self.encoder, RestyleEncoder), type(self.encoder)
+                # iterate starts from latent_avg and adds each pass's residual itself.
+                return iterate(self.encoder, images, self._render_for_encoder, self.latent_avg, steps=self.restyle_steps).float()  # [N, L, 512]
             codes = self.encoder(images)  # [N, L, 512]
         return codes.float() + self.latent_avg
+
+    def _render_for_encoder(self, w_plus: torch.Tensor) -> torch.Tensor:
+        """Render W+ [N, L, 512] with the fixed noise; return [N, 3, 256, 256], average-pooled and not clamped.
+
+        The generator runs in float32 even under the encoder's 16-bit autocast,
+        as it does for previews.
+        """
+        assert self._generator is not None
+        with torch.autocast(self.device.type, enabled=False):
+            image, _ = self._generator(w_plus.float(), input_is_latent=True, randomize_noise=False)  # [N, 3, size, size]
+            if self._generator.size != INPUT_SIZE:
+                image = F.avg_pool2d(image, self._generator.size // INPUT_SIZE)  # [N, 3, 256, 256]
+        return image.contiguous(memory_format=torch.channels_last)
 
     def encode(self, crops: list[np.ndarray]) -> np.ndarray:
         """Encode aligned RGB crops ([256, 256, 3] uint8, recipe ffhq_256) into W+ [N, n_styles, 512] float32."""

@@ -7,7 +7,6 @@ conversion, loading and the pack's own preprocessing of the batch.
 """
 
 import importlib
-import json
 
 import numpy as np
 import pytest
@@ -147,16 +146,6 @@ def test_entry_mismatch_rejected(tmp_path, write_checkpoint):
     with pytest.raises(CheckpointError, match="expects family='e4e'"):
         install_from_checkpoint(path, tmp_path / "pack", ENTRY)
     assert not (tmp_path / "pack" / "encoder.safetensors").exists()
-
-
-def test_restyle_pack_rejected(tmp_path, installed):
-    manifest, pack_folder = installed
-    raw = json.loads((pack_folder / "manifest.json").read_text(encoding="utf-8"))
-    raw["input"]["family"] = "restyle_e4e"
-    (tmp_path / "manifest.json").write_text(json.dumps(raw), encoding="utf-8")
-
-    with pytest.raises(CheckpointError, match="ReStyle encoder, which needs the StyleGAN2 generator"):
-        StyleGan2Pack(PackManifest.from_file(tmp_path / "manifest.json"), pack_folder)
 
 
 @pytest.mark.parametrize(("value", "message"), [("meta", "only cpu and cuda"), ("gpu!", "not a valid torch device")])
