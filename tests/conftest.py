@@ -76,3 +76,16 @@ def dev_library(indexed_dev_db, tmp_path):
     with sqlite3.connect(indexed_dev_db) as source, sqlite3.connect(copy) as target:
         source.backup(target)
     return Library(copy)
+
+
+@pytest.fixture(autouse=True)
+def qt_garbage_on_main_thread(request):
+    """Collect garbage on the main thread during Qt tests, as the app does (see app/qt_workarounds.py)."""
+    if "qapp" not in request.fixturenames:
+        yield
+        return
+    from large_desktop.app.qt_workarounds import collect_garbage_on_main_thread, stop_collecting_on_main_thread
+
+    collect_garbage_on_main_thread(request.getfixturevalue("qapp"))
+    yield
+    stop_collecting_on_main_thread()

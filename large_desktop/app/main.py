@@ -152,9 +152,11 @@ def run(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from large_desktop.app.main_window import MainWindow
+    from large_desktop.app.qt_workarounds import collect_garbage_on_main_thread
     from large_desktop.cli import default_db_path
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collect_garbage_on_main_thread(app)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APP_NAME)
     install_translator(app)

@@ -40,3 +40,26 @@ def test_emit_wrapper_keeps_true_alive():
 
     assert abs(sys.getrefcount(True) - before) < SLACK
     assert received == list(range(EMITS))
+
+
+def test_garbage_collected_on_main_thread_only(qapp, qtbot):
+    import gc
+    import threading
+
+    from large_desktop.app import qt_workarounds
+
+    collected_on: list[int] = []
+
+    def note(phase, info):
+        if phase == "start":
+            collected_on.append(threading.get_ident())
+
+    # The autouse fixture has installed the timer for this test.
+    assert not gc.isenabled()
+    gc.callbacks.append(note)
+    try:
+        qtbot.waitUntil(lambda: bool(collected_on), timeout=5 * qt_workarounds.GC_INTERVAL_MS)
+    finally:
+        gc.callbacks.remove(note)
+
+    assert set(collected_on) == {threading.main_thread().ident}
