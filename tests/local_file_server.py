@@ -15,7 +15,7 @@ class Behaviour:
 
     files: dict[str, bytes] = field(default_factory=dict)  # URL path → body
     redirects: dict[str, str] = field(default_factory=dict)  # URL path → path to redirect to
-    ignore_range: bool = False  # answer every request with 200 and the whole file
+    ignore_range: bool = False  # reply to every request with 200 and the whole file
     drop_after: int | None = None  # close the connection after this many body bytes
     drops_left: int = 0  # how many responses still drop; 0 = none
     content_type: str = "application/octet-stream"

@@ -96,7 +96,7 @@ class GridView(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setUniformItemSizes(True)  # lets the view lay out 100,000 rows without asking each one
-        # Qt lays out every row after a re-order and asks the model's rowCount
+        # Qt lays out every row after a re-order and calls the model's rowCount
         # twice per row; in batches, the first screen paints after the first batch.
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(LAYOUT_BATCH)
@@ -129,7 +129,9 @@ class GridView(QListView):
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            steps = event.angleDelta().y() // 120 or (1 if event.angleDelta().y() > 0 else -1 if event.angleDelta().y() < 0 else 0)
+            delta = event.angleDelta().y()
+            # One wheel notch is 120; a touchpad sends smaller deltas, which still zoom one step.
+            steps = int(delta / 120) or (delta > 0) - (delta < 0)
             if steps:
                 emit(self.zoom_requested, max(MIN_ZOOM, min(MAX_ZOOM, self.thumb_size + steps * ZOOM_STEP)))
             event.accept()

@@ -1,9 +1,9 @@
 """The long-lived inversion thread: pending photos → aligned crops → latents → writer.
 
 One `IndexWorker` (a QThread) runs per open library. It takes pending photos
-in batches, visible rows first, has a small thread pool decode and align the
-next batch while the encoder works on the current one, and hands each encoded
-batch to `operations.writer_pool()`, where it is written in one transaction.
+in batches, visible rows first. A small thread pool decodes and aligns the
+next batch while the encoder works on the current one. Each encoded batch
+goes to `operations.writer_pool()`, where it is written in one transaction.
 Stopping finishes the batch being encoded; batches still being prepared are
 dropped and stay pending, so closing the window mid-index loses nothing and
 the next start resumes.
@@ -247,7 +247,7 @@ class IndexWorker(QThread):
     def _wait_until_runnable(self, done: int, faces: int, failed: int, device: str, has_queue: bool) -> bool:
         """Block while paused or idle; return False when asked to stop."""
         if self._paused and not self._stop:
-            # Counted outside the lock, so pause() on the main thread never waits for SQLite.
+            # Counted before the lock is taken, so pause() on the main thread does not wait for this SQLite query.
             self._state = "paused"
             emit(self.report, IndexReport("paused", done, done + self._pending_estimate(), faces, failed, device=device))
         with self._condition:

@@ -1,7 +1,7 @@
 """Start the desktop app: logging, translations, settings, the window.
 
 Without a display (Linux with neither DISPLAY nor WAYLAND_DISPLAY and no
-QT_QPA_PLATFORM), it says so in one line and runs the headless demo instead,
+QT_QPA_PLATFORM), it prints that in one line and runs the headless demo instead,
 unless --db or --folder name the user's own library: then the line names the
 command that indexes it, and the app exits with status 2.
 """
@@ -88,7 +88,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
 def install_translator(app, folder: Path | None = None):
     """Load large_desktop_<locale>.qm when it exists; return the installed translator or None.
 
-    The folder defaults to resources/translations, which also holds the
+    The folder defaults to resources/translations, which also contains the
     template large_desktop.ts that `make translations` refreshes.
     """
     from PySide6.QtCore import QLocale, QTranslator

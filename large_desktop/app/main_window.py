@@ -1,6 +1,6 @@
 """The main window: layout and wiring of folders, grid, panels, status and menus.
 
-The window holds no library logic. `LibrarySession` runs the library off the
+The window contains no library logic. `LibrarySession` runs the library off the
 UI thread, `LibraryModel` owns the rows, and the widgets only show them.
 """
 

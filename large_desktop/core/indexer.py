@@ -146,7 +146,7 @@ def encode_batch(jobs: list[tuple[int, Path]], pack: Pack, detector: FaceDetecto
 def ensure_pack_record(session: Session, pack: Pack) -> None:
     """Record the pack in the library so status and item rows can refer to it.
 
-    When the library holds latents of another version (or shape) of the same
+    When the library contains latents of another version (or shape) of the same
     pack id, they are dropped so every photo is encoded again: codes of two
     encoder versions do not share a latent space and must not be mixed.
     Labels are kept, since they belong to photos, not to latents.
@@ -215,7 +215,7 @@ def pending_jobs(
 
 
 def count_pending(session: Session, pack_id: str) -> int:
-    """How many photos with a present file have no status row for the pack."""
+    """Count the photos with a present file and no status row for the pack."""
     has_status = exists().where(PhotoStatus.photo_id == File.photo_id, PhotoStatus.pack_id == pack_id)
     return session.scalar(select(func.count(func.distinct(File.photo_id))).where(File.missing.is_(False), ~has_status)) or 0
 

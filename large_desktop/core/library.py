@@ -117,7 +117,7 @@ class PhotoListing:
     """Every photo with a file path in the library, in library order (by path).
 
     The arrays and lists are parallel: row i describes photo `photo_ids[i]`.
-    `statuses` holds "done", "no_face", "failed", "pending" or "missing"
+    `statuses` contains "done", "no_face", "failed", "pending" or "missing"
     (every file of the photo is gone); `errors` the reason of a failure.
     """
 

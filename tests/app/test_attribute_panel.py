@@ -23,14 +23,6 @@ from large_desktop.core import engine
 TIMEOUT_MS = 60_000
 
 
-@pytest.fixture
-def messages():
-    received: list[str] = []
-    operations.set_message_sink(received.append)
-    yield received
-    operations.set_message_sink(None)
-
-
 class Recorder:
     """Collects every emission of a signal."""
 

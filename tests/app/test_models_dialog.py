@@ -32,13 +32,6 @@ def checkpoint_body() -> bytes:
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "data"
-    monkeypatch.setenv("LARGE_DESKTOP_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
 def served(tmp_path, data_dir, monkeypatch):
     """A local server with one checkpoint, a catalogue entry with its published hash, and the stand-in preparer."""
     body = checkpoint_body()

@@ -12,14 +12,6 @@ from large_desktop.core.errors import Interrupted, UserInputError
 from large_desktop.core.packs.download import write_error
 
 
-@pytest.fixture
-def messages():
-    received: list[str] = []
-    operations.set_message_sink(received.append)
-    yield received
-    operations.set_message_sink(None)
-
-
 def test_op_runs_off_main_thread(qtbot):
     main = threading.get_ident()
     seen = {}

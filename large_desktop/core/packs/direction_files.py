@@ -120,7 +120,7 @@ def _check_unpacked_size(path: Path) -> None:
 
     `.npz` and `.pt` files are zip archives, whose members may be compressed;
     their central directory gives the unpacked sizes, and Python's zipfile
-    (which numpy uses) stops reading a member at its declared size.
+    (which numpy uses) stops reading a member at its declared size, so a file is rejected before anything is unpacked.
     """
     try:
         with zipfile.ZipFile(path) as archive:

@@ -2,7 +2,7 @@
 
 Bytes go to `<dest>.part`. A dropped connection resumes from the end of
 that file with an HTTP Range request. The file is renamed over `dest` only
-after its size and SHA-256 match, so `dest` never holds a partial or
+after its size and SHA-256 match, so `dest` never contains a partial or
 unverified file.
 """
 
@@ -79,11 +79,11 @@ def download_file(
 ) -> Path:
     """Download `url` to `dest`, resuming a partial download and verifying the result.
 
-    Redirects are followed. A server that answers a Range request with the
+    Redirects are followed. A server that replies to a Range request with the
     whole file (200) is handled by starting over.
 
     Returns:
-        `dest`, which then holds the verified file.
+        `dest`, which then contains the verified file.
 
     Raises:
         Interrupted: `stop` returned True; the partial file is kept for resuming.
@@ -135,7 +135,7 @@ def fetch_into(
     """Append the rest of the file at `url` to `part`, starting where `part` ends.
 
     Raises:
-        ConnectionDropped: the connection ended early; `part` holds what arrived.
+        ConnectionDropped: the connection ended early; `part` contains what arrived.
         RestartDownload: `part` cannot be continued and must be emptied first.
     """
     offset = part.stat().st_size if part.exists() else 0
@@ -253,9 +253,9 @@ def copy_stream(
     progress: ProgressCallback | None,
     stop: StopCallback | None,
 ) -> int:
-    """Copy the response body to the open partial file; return the bytes it then holds.
+    """Copy the response body to the open partial file; return its size in bytes after the copy.
 
-    Copying ends early once the file holds more than `total` bytes, so a
+    Copying ends early once the file is larger than `total` bytes, so a
     server that announces no size cannot fill the disk.
     """
     while total is None or offset <= total:

@@ -1,4 +1,4 @@
-"""Per-user folders: the user data folder, which holds the default library and the packs, and the packs folder."""
+"""Per-user folders: the user data folder, which contains the default library and the packs, and the packs folder."""
 
 import os
 from pathlib import Path

@@ -61,7 +61,7 @@ __all__ = ["InstalledPack", "import_pack", "install", "installed_packs", "packs_
 
 @dataclass(frozen=True)
 class InstalledPack:
-    """What the packs folder holds for one pack id."""
+    """The contents of one pack's folder in the packs folder."""
 
     id: str
     folder: Path
@@ -104,7 +104,7 @@ def install(pack_id: str, progress: ProgressCallback | None = None, stop: StopCa
             checkpoint.unlink()
     if not checkpoint.is_file():
         # TODO: the Google Drive addresses in catalogue.json were never fetched by
-        # this code; if Drive answers with its confirmation page, download_file
+        # this code; if Drive replies with its confirmation page, download_file
         # raises its web-page error and the user has to fall back to `packs import`.
         max_size = None if entry.size_exact else ESTIMATE_MARGIN * entry.size
         download_file(

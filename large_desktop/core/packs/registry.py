@@ -65,7 +65,7 @@ def installed_pack_manifests(root: Path | None = None) -> dict[str, tuple[PackMa
     """Read the manifest of every pack installed under `root` (default `packs_folder()`).
 
     Returns:
-        pack id → (manifest, the pack's folder, which holds its weight files).
+        pack id → (manifest, the pack's folder, which contains its weight files).
         A pack folder whose manifest is unreadable, or names another id than
         the folder, is logged and left out.
     """

@@ -19,13 +19,6 @@ from pack_fixtures import MISSING_PREPARER, STAND_IN_PREPARER, catalogue_entry, 
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "data"
-    monkeypatch.setenv("LARGE_DESKTOP_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
 def served(tmp_path, data_dir, monkeypatch):
     """A local server with one checkpoint and a catalogue whose packs point at it."""
     body = checkpoint_bytes(0)

@@ -1,7 +1,7 @@
 """A public-layout e4e checkpoint through `packs import`, then index, label and sort with the CLI.
 
 The checkpoint contains the oracle encoder weights (random, not a trained
-encoder), so the order says nothing about age. What is tested is the path:
+encoder), so the order tells nothing about age. What is tested is the path:
 import verifies and converts the file, the library indexes real faces into
 W+ codes of shape (18, 512), and a sort by two labels lists every photo.
 """
@@ -17,6 +17,7 @@ from PIL import Image
 
 from .checkpoints import OPTS, layout_state
 from large_desktop.cli import main
+from pack_fixtures import catalogue_entry
 from large_desktop.core.packs.stylegan2.generator import Generator
 from large_desktop.core.packs.stylegan2.pack import PREVIEW_SIZE
 
@@ -28,25 +29,10 @@ NUM_FACES = 4
 
 @pytest.fixture
 def catalogue(tmp_path, monkeypatch):
-    entry = {
-        "id": PACK_ID,
+    entry = catalogue_entry(PACK_ID, "http://127.0.0.1:9/unused", 1_000_000_000) | {
         "name": "e4e FFHQ (oracle weights)",
-        "family": "e4e",
-        "domain": "face",
-        "dataset": "FFHQ",
-        "resolution": 1024,
-        "n_styles": 18,
-        "latent_shape": [18, 512],
-        "input_size": [256, 256],
         "file": "e4e_ffhq_encode.pt",
-        "size": 1_000_000_000,
-        "size_exact": False,
-        "sha256": None,
         "license": {"short": "test", "text": "Test weights made by the test."},
-        "url": "http://127.0.0.1:9/unused",
-        "page": "http://127.0.0.1:9/unused",
-        "project": "http://127.0.0.1:9/unused",
-        "directions": [],
     }
     path = tmp_path / "catalogue.json"
     path.write_text(json.dumps({"packs": [entry]}))
