@@ -45,6 +45,7 @@ bench: setup
 	$(PY) bench/rescore.py
 	$(PY) bench/index.py
 	$(PY) bench/accuracy.py
+	$(PY) bench/k2_priors.py
 
 # Refresh the template of every user-visible string, then compile each
 # resources/translations/large_desktop_<locale>.ts a translator has added.
