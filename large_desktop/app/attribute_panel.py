@@ -34,6 +34,7 @@ from large_desktop.app.undo_commands import (
     DeleteAttributeCommand,
     RenameAttributeCommand,
     SetLabelsCommand,
+    drop_failed_command,
 )
 from large_desktop.app.walk_strip import WalkStrip
 from large_desktop.core.errors import LargeError, UserInputError
@@ -312,6 +313,8 @@ class AttributePanel(QWidget):
         if not isValid(self):
             return
         logger.debug("label write finished (ok=%s); re-reading and re-scoring", ok)
+        if not ok:
+            drop_failed_command(self._undo_stack)
         self.refresh()
         self.rescorer.request(self._library, self._attribute)
 
@@ -319,6 +322,8 @@ class AttributePanel(QWidget):
         if not isValid(self):
             return
         logger.debug("attribute write finished (ok=%s)", ok)
+        if not ok:
+            drop_failed_command(self._undo_stack)
         self.refresh()
 
     # ------------------------------------------------------- state and views

@@ -6,6 +6,10 @@ never touch the database there: they submit the core call to
 run, so the panel re-reads labels and re-scores. The pool runs writes in
 submission order, so an undo always runs after the redo it reverts, and it
 reads the state that redo recorded on the writer thread.
+
+A redo that fails before it writes anything marks its command obsolete, and
+`drop_failed_command` then takes it off the stack, so Undo never offers a
+change that was not made.
 """
 
 import logging
@@ -14,7 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
+from shiboken6 import isValid
 
 from large_desktop.app.operations import BackgroundOp, report_failure, writer_pool
 from large_desktop.core.errors import UserInputError
@@ -33,24 +38,50 @@ def _fill(text: str, *values: str) -> str:
     return re.sub(r"%([1-9])", lambda match: values[int(match.group(1)) - 1], text)
 
 
+def drop_failed_command(stack: QUndoStack) -> None:
+    """Remove the command on top of the stack if its redo failed without writing anything.
+
+    QUndoStack.undo() deletes an obsolete command without calling its undo().
+    A failed command that later commands already cover stays marked, and the
+    stack removes it when an undo or redo reaches it.
+    """
+    top = stack.command(stack.index() - 1)
+    if top is not None and top.isObsolete():
+        logger.info("removing %r from the undo stack: its write failed and changed nothing", top.text())
+        stack.undo()
+
+
 class _WriteCommand(QUndoCommand):
     """A command whose redo and undo each run one function on the writer pool.
 
     `after(ok)` runs on the main thread once the write has succeeded or
-    failed; a failure is also shown through `report_failure`.
+    failed; a failure is also shown through `report_failure`. A failed redo
+    that wrote nothing marks the command obsolete (see `drop_failed_command`).
+    A failed undo leaves the command in the redo history. A label command's
+    redo then writes only over labels that still hold the undone value.
     """
 
     def __init__(self, text: str, after: Callable[[bool], None]) -> None:
         super().__init__(text)
         self._after = after
 
-    def _submit(self, work: Callable[[], Any]) -> None:
-        BackgroundOp(work).on_success(lambda _result: self._after(True)).on_failure(self._failed).run(writer_pool())
+    def _submit(self, work: Callable[[], Any], is_redo: bool) -> None:
+        op = BackgroundOp(work).on_success(lambda _result: self._after(True))
+        op.on_failure(lambda exc: self._failed(exc, is_redo)).run(writer_pool())
 
-    def _failed(self, exc: BaseException) -> None:
-        # TODO: a failed write stays on the undo stack; undoing it restores only what its redo recorded.
+    def _failed(self, exc: BaseException, is_redo: bool) -> None:
+        # A stack cleared while the write ran (another library opened) has deleted the C++ command.
+        if is_redo and isValid(self) and not self._redo_wrote_anything():
+            self.setObsolete(True)
         report_failure(exc)
         self._after(False)
+
+    def _redo_wrote_anything(self) -> bool:
+        """Return whether the last redo changed the library before it failed.
+
+        False here, because each attribute command is one core call, which writes all or nothing.
+        """
+        return False
 
 
 class SetLabelsCommand(_WriteCommand):
@@ -76,15 +107,20 @@ class SetLabelsCommand(_WriteCommand):
         # Written on the writer thread by redo, read there by undo.
         self._previous: dict[int, LabelValue | None] = {}
         self._written: dict[int, LabelValue | None] = {}
+        self._wrote_in_redo = False
 
     def redo(self) -> None:
-        self._submit(self._write)
+        self._submit(self._write, is_redo=True)
 
     def undo(self) -> None:
-        self._submit(self._restore)
+        self._submit(self._restore, is_redo=False)
+
+    def _redo_wrote_anything(self) -> bool:
+        return self._wrote_in_redo
 
     def _write(self) -> None:
         # A photo that is gone (a stale drag) must not stop the others from being labeled.
+        self._wrote_in_redo = False
         problems = []
         for photo_id in self.photo_ids:
             try:
@@ -92,6 +128,7 @@ class SetLabelsCommand(_WriteCommand):
                     # A redo: write again only over the label the undo put back, so a
                     # change by the CLI or another window since then is kept.
                     self.library.undo_label(self.attribute, photo_id, self._written[photo_id], self._previous[photo_id])
+                    self._wrote_in_redo = True
                     continue
                 if self.value_text is None:
                     change = self.library.remove_label(self.attribute, photo_id)
@@ -102,6 +139,7 @@ class SetLabelsCommand(_WriteCommand):
                 continue
             self._previous[photo_id] = change.previous
             self._written[photo_id] = change.current
+            self._wrote_in_redo = True
         if problems:
             raise UserInputError("; ".join(dict.fromkeys(problems)))  # one message when the attribute is gone
 
@@ -128,10 +166,10 @@ class CreateAttributeCommand(_WriteCommand):
         self.name = name
 
     def redo(self) -> None:
-        self._submit(lambda: self.library.create_attribute(self.name))
+        self._submit(lambda: self.library.create_attribute(self.name), is_redo=True)
 
     def undo(self) -> None:
-        self._submit(lambda: self.library.delete_attribute(self.name))
+        self._submit(lambda: self.library.delete_attribute(self.name), is_redo=False)
 
 
 class RenameAttributeCommand(_WriteCommand):
@@ -144,10 +182,10 @@ class RenameAttributeCommand(_WriteCommand):
         self.new = new
 
     def redo(self) -> None:
-        self._submit(lambda: self.library.rename_attribute(self.old, self.new))
+        self._submit(lambda: self.library.rename_attribute(self.old, self.new), is_redo=True)
 
     def undo(self) -> None:
-        self._submit(lambda: self.library.rename_attribute(self.new, self.old))
+        self._submit(lambda: self.library.rename_attribute(self.new, self.old), is_redo=False)
 
 
 class DeleteAttributeCommand(_WriteCommand):
@@ -160,10 +198,10 @@ class DeleteAttributeCommand(_WriteCommand):
         self._snapshot: AttributeSnapshot | None = None  # written by redo on the writer thread
 
     def redo(self) -> None:
-        self._submit(self._delete)
+        self._submit(self._delete, is_redo=True)
 
     def undo(self) -> None:
-        self._submit(self._restore)
+        self._submit(self._restore, is_redo=False)
 
     def _delete(self) -> None:
         self._snapshot = self.library.snapshot_attribute(self.name)

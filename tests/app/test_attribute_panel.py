@@ -418,6 +418,52 @@ def test_drop_with_unknown_id_labels_rest(qtbot, age_panel, small_library, messa
     assert small_library.labels("age") == []
 
 
+def test_failed_label_not_undoable(qtbot, age_panel, small_library, known_ages, messages):
+    young, _ = youngest_and_oldest(small_library, known_ages)
+    drop_on(age_panel.less_zone, encode_photo_ids([young]))
+    wait_for_labels(qtbot, age_panel, 1)
+    label_text = age_panel.undo_stack.undoText()
+
+    drop_on(age_panel.more_zone, encode_photo_ids([999_999]))
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    assert "photo 999999 is not in the library" in messages[0]
+    assert age_panel.undo_stack.count() == 2  # create attribute, then the one label that was written
+    assert age_panel.undo_stack.undoText() == label_text
+    age_panel.undo_stack.undo()
+    wait_for_labels(qtbot, age_panel, 0)
+    assert small_library.attributes() == [("age", 0)]
+
+
+def test_failed_create_keeps_existing_attribute(qtbot, age_panel, small_library, known_ages, messages):
+    young, _ = youngest_and_oldest(small_library, known_ages)
+    drop_on(age_panel.less_zone, encode_photo_ids([young]))
+    wait_for_labels(qtbot, age_panel, 1)
+
+    # "age" exists already, as when the command line created it after the panel listed the attributes.
+    age_panel.create_attribute("age")
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    settle(qtbot)
+    assert "attribute 'age' already exists" in messages[0]
+    assert age_panel.undo_stack.count() == 2
+
+    # Undo reverts the label, not the failed create, whose undo would delete "age" and its label.
+    age_panel.undo_stack.undo()
+    wait_for_labels(qtbot, age_panel, 0)
+    assert small_library.attributes() == [("age", 0)]
+
+
+def test_failure_after_library_switch_ignored(qtbot, age_panel, small_library, messages):
+    age_panel.label_photos([999_999], "high")
+    age_panel.set_library(None)  # clears the stack, deleting the command, before the write fails
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    assert "photo 999999 is not in the library" in messages[0]
+    assert age_panel.undo_stack.count() == 0
+
+
 def test_percent_names_shown_verbatim(qtbot, age_panel):
     age_panel.rename_attribute("age", "%2 off %1")
     qtbot.waitUntil(lambda: age_panel.attribute == "%2 off %1", timeout=TIMEOUT_MS)
