@@ -8,8 +8,9 @@ each main race against the rest. A candidate that raises age only by moving
 the ranking toward the library's first principal axis, which carries age on
 these faces, shows up as a loss on the other attributes.
 
-Draws follow bench/accuracy.py: one labeled face from each half of the value
-range, the same random draws for every row, Spearman ρ on the unlabeled faces.
+Draws follow bench/accuracy.py: one labeled face from each half of the faces
+sorted by value (one of each class for a 0/1 attribute), the same random
+draws for every row, Spearman ρ on the unlabeled faces.
 
 Usage: .venv/bin/python bench/k2_priors.py [--draws 1000] [--folder DIR]
 Writes the table to bench/results/k2_priors.md.
@@ -59,7 +60,8 @@ def fit_with_prior(coords: np.ndarray, values: np.ndarray, prior: np.ndarray) ->
 
     The dual form and the ridge strength (1.0 relative to the mean squared
     norm of the centered coordinates) are the engine's, so prior = diag(λ²)
-    reproduces its default fit; `main` checks that.
+    reproduces its fit at prior power 2, the default below 4 labels.
+    `check_reproduces_default` verifies that.
     """
     centered = coords - coords.mean(axis=0)  # [k, K]
     targets = values - values.mean()  # [k]
@@ -115,10 +117,16 @@ def variance_ratio_prior(coords: np.ndarray, basis: engine.PrincipalBasis, expon
     return lambda labeled, values, _basis: fit_with_prior(labeled, values, prior)
 
 
-def laplacian_prior(coords: np.ndarray) -> Fit:
-    """Fit with manifold regularisation: the prior precision is the neighbour scatter, so smooth directions are likely."""
-    scatter = local_scatter(coords)
-    prior = np.linalg.inv(scatter + 1e-9 * np.trace(scatter) * np.eye(len(scatter)))
+def laplacian_prior(coords: np.ndarray, basis: engine.PrincipalBasis, strength: float) -> Fit:
+    """Fit with manifold regularisation: the default prior's precision plus the neighbour scatter.
+
+    The prior precision is Λ⁻² + γ S, so the covariance is Λ (I + γ Λ S Λ)⁻¹ Λ.
+    γ is `strength` divided by the mean diagonal of Λ S Λ, which makes it scale-free.
+    """
+    scale = np.diag(basis.explained_variance)  # Λ
+    smoothed = scale @ local_scatter(coords) @ scale  # Λ S Λ
+    gamma = strength / np.mean(np.diag(smoothed))
+    prior = scale @ np.linalg.inv(np.eye(len(scale)) + gamma * smoothed) @ scale
     return lambda labeled, values, _basis: fit_with_prior(labeled, values, prior)
 
 
@@ -137,6 +145,8 @@ def landmark_space(found: list, name: str) -> Space:
         rotated = []
         for shape in shapes:
             left, _, right = np.linalg.svd(shape.T @ reference)
+            if np.linalg.det(left @ right) < 0:  # a reflection would mirror the face, so keep rotations only
+                left[:, -1] *= -1
             rotated.append(shape @ (left @ right))
         shapes = np.array(rotated)
         reference = shapes.mean(axis=0) / np.linalg.norm(shapes.mean(axis=0))
@@ -200,7 +210,8 @@ def candidates(found: list, paths: list[Path]) -> list[Candidate]:
         Candidate(f"best of the top {TOP_AXES} principal axes", dlib, best_axis),
         Candidate("variance² × (library / neighbour variance)¹", dlib, variance_ratio_prior(coords, basis, 1.0)),
         Candidate("variance² × (library / neighbour variance)²", dlib, variance_ratio_prior(coords, basis, 2.0)),
-        Candidate(f"graph-Laplacian prior ({NEIGHBOURS} neighbours)", dlib, laplacian_prior(coords)),
+        Candidate(f"variance² plus graph-Laplacian precision, γ = 1 ({NEIGHBOURS} neighbours)", dlib,
+                  laplacian_prior(coords, basis, 1.0)),
         Candidate(two_views.name, two_views, None),
         Candidate(joined[0.35].name, joined[0.35], None),
         Candidate(joined[0.5].name, joined[0.5], None),
@@ -209,14 +220,20 @@ def candidates(found: list, paths: list[Path]) -> list[Candidate]:
 
 
 def check_reproduces_default(space: Space, values: np.ndarray) -> None:
-    """Raise AssertionError if fit_with_prior drifts from the engine, which would make the rows incomparable."""
+    """Raise AssertionError if fit_with_prior drifts from the engine, which would make the rows incomparable.
+
+    Two labels run the engine's default path. Five labels at power 2 also check the ridge strength,
+    which two labels cannot show.
+    """
     basis = engine.PrincipalBasis.fit(space.latents)
     coords = basis.project(space.latents).astype(np.float64)
-    labeled = np.arange(5)
-    ours = fit_with_prior(coords[labeled], values[labeled], np.diag(basis.explained_variance**2))
-    theirs = engine.direction_coords(basis, engine.direction_from_examples(coords[labeled], values[labeled], basis,
-                                                                           prior_power=2.0))
-    assert np.allclose(ours / np.linalg.norm(ours), theirs, atol=1e-9), "fit_with_prior no longer matches the engine"
+    prior = np.diag(basis.explained_variance**2)
+    pair = np.array([np.argmin(values), np.argmax(values)])
+    for labeled, power in ((pair, None), (np.arange(5), 2.0)):
+        ours = fit_with_prior(coords[labeled], values[labeled], prior)
+        direction = engine.direction_from_examples(coords[labeled], values[labeled], basis, prior_power=power)
+        theirs = engine.direction_coords(basis, direction)
+        assert np.allclose(ours / np.linalg.norm(ours), theirs, atol=1e-9), "fit_with_prior no longer matches the engine"
 
 
 def main() -> int:
@@ -260,7 +277,7 @@ def main() -> int:
         f"`bench/k2_priors.py --draws {args.draws} --seed {args.seed}`; wall time {wall / 60:.1f} min on "
         f"{platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}.",
         "",
-        f"k = 2 labeled faces of {len(paths)} ({args.folder.name}), one from each half of the value range, "
+        f"k = 2 labeled faces of {len(paths)} ({args.folder.name}), one from each half of the faces sorted by value, "
         f"{args.draws} draws, the same draws in every row. Each cell is the mean Spearman ρ on the other faces. "
         "Race columns score one race against the rest (1 or 0). Δ columns compare with the first row.",
         "",
