@@ -43,6 +43,7 @@ test: setup
 
 bench: setup
 	$(PY) bench/rescore.py
+	$(PY) bench/latent_index.py
 	$(PY) bench/index.py
 	$(PY) bench/accuracy.py
 	$(PY) bench/k2_priors.py

@@ -56,7 +56,7 @@ class Candidate:
 
 
 def fit_with_prior(coords: np.ndarray, values: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """Ridge regression with a Gaussian prior of covariance `prior` [K, K] on the direction.
+    """Fit ridge regression with a Gaussian prior of covariance `prior` [K, K] on the direction.
 
     The dual form and the ridge strength (1.0 relative to the mean squared
     norm of the centered coordinates) are the engine's, so prior = diag(λ²)

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,8 @@ from large_desktop.core.scan import (
 
 
 logger = logging.getLogger(__name__)
+
+LATENT_CHUNK_ITEMS = 1024  # latent blobs read from SQLite at a time while loading the index (38 MB of W+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -227,28 +229,63 @@ class Library(AttributeLabels):
         if self._index is not None:
             return self._index
 
-        with self.session() as session:
-            rows = session.execute(
-                select(Item.photo_id, Latent.num_rows, Latent.row_dim, Latent.data)
-                .join(Latent, Latent.item_id == Item.id)
-                .where(Item.pack_id == self.pack_id, Item.face_index == 0)
-                .order_by(Item.photo_id)
-            ).all()
-        if not rows:
-            raise UserInputError(f"the library {self.db_path} has no indexed faces for pack {self.pack_id}; run `large-desktop index FOLDER` first")
-
-        # TODO: a 100,000-item W+ library does not fit as float32 [N, 18, 512];
-        # stream the blobs into the projection instead of stacking them.
-        num_rows, row_dim = rows[0].num_rows, rows[0].row_dim
-        latents = np.stack([np.frombuffer(row.data, dtype="<f4").reshape(num_rows, row_dim) for row in rows])  # [N, L, D]
-        basis = engine.PrincipalBasis.fit(latents)
-        self._index = LatentIndex(
-            photo_ids=np.array([row.photo_id for row in rows], dtype=np.int64),
-            basis=basis,
-            coords=basis.project(latents),
+        # The latents are read twice in chunks, once for the basis and once for
+        # the projection, because 100,000 W+ latents as float32 [N, 18, 512]
+        # would take 3.7 GB. Only the coordinates [N, K] are kept.
+        query = (
+            select(Item.photo_id, Latent.num_rows, Latent.row_dim, Latent.data)
+            .join(Latent, Latent.item_id == Item.id)
+            .where(Item.pack_id == self.pack_id, Item.face_index == 0)
+            .order_by(Item.photo_id)
         )
-        logger.info("loaded %d latents of pack %s into memory (%d components)", len(rows), self.pack_id, basis.components.shape[0])
+        with self.session() as session:
+            record = session.get(PackRecord, self.pack_id)
+            if record is None or session.execute(query.limit(1)).first() is None:
+                raise UserInputError(f"the library {self.db_path} has no indexed faces for pack {self.pack_id}; run `large-desktop index FOLDER` first")
+            latent_shape = (record.num_rows, record.row_dim)
+
+            fit_items = engine.fit_sample_size(record.num_rows * record.row_dim)
+            chunks = (latents for _, latents in self._latent_chunks(session, query, latent_shape, warn=False))
+            basis = engine.PrincipalBasis.fit(chunks, max_fit_items=fit_items)
+
+            photo_ids, coords = [np.zeros(0, dtype=np.int64)], [np.zeros((0, basis.num_components), dtype=np.float32)]
+            for chunk_ids, latents in self._latent_chunks(session, query, latent_shape, warn=True):
+                photo_ids.append(chunk_ids)
+                coords.append(basis.project(latents))
+
+        # A photo indexed between the two passes is projected on a basis fitted without it, like any later photo.
+        self._index = LatentIndex(photo_ids=np.concatenate(photo_ids), basis=basis, coords=np.concatenate(coords))
+        logger.info("loaded %d latents of pack %s from %s (%d components, basis fitted on at most %d)",
+                    len(self._index.photo_ids), self.pack_id, self.db_path, basis.num_components, fit_items)
         return self._index
+
+    def _latent_chunks(
+        self, session: Session, query: Select, latent_shape: tuple[int, int], warn: bool
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield (photo ids [n], latents [n, L, D] float32) chunk by chunk, in photo id order.
+
+        A damaged latent (another shape, or a blob of the wrong length) is
+        skipped, with a warning if `warn`, so one bad row leaves the others sortable.
+        """
+        expected_bytes = 4 * latent_shape[0] * latent_shape[1]
+        result = session.execute(query.execution_options(yield_per=LATENT_CHUNK_ITEMS))
+        for rows in result.partitions():
+            usable = []
+            for row in rows:
+                if (row.num_rows, row.row_dim) == latent_shape and len(row.data) == expected_bytes:
+                    usable.append(row)
+                    continue
+                if not warn:
+                    continue
+                # TODO: the indexer does not re-encode a photo whose stored latent is damaged.
+                logger.warning("skipping the latent of photo %d in %s: shape (%d, %d) with %d bytes, expected %s with %d",
+                               row.photo_id, self.db_path, row.num_rows, row.row_dim, len(row.data),
+                               latent_shape, expected_bytes)
+            if not usable:
+                continue
+            photo_ids = np.array([row.photo_id for row in usable], dtype=np.int64)
+            latents = np.stack([np.frombuffer(row.data, dtype="<f4").reshape(latent_shape) for row in usable])
+            yield photo_ids, latents
 
     def encode_image(self, image: Path) -> PhotoResult:
         """Decode and encode one image in memory, without touching the database.

@@ -3,7 +3,7 @@
 Nothing here reads files or the library database, or imports packs.
 """
 
-from large_desktop.core.engine.basis import PrincipalBasis
+from large_desktop.core.engine.basis import PrincipalBasis, fit_sample_size
 from large_desktop.core.engine.directions import (
     DEFAULT_RIDGE,
     MIN_FIT_COMPONENTS,
@@ -38,15 +38,16 @@ __all__ = [
     "SOURCE_PRINCIPAL",
     "Calibration",
     "Direction",
-    "broadcast_to_latent",
     "PrincipalBasis",
     "average_ranks",
+    "broadcast_to_latent",
     "combine_rows",
     "default_fit_components",
     "direction_coords",
     "direction_from_array",
     "direction_from_examples",
     "fit_calibration",
+    "fit_sample_size",
     "leave_one_out",
     "principal_direction",
     "rank",

@@ -20,6 +20,20 @@ from large_desktop.core.errors import UserInputError
 _FIT_CHUNK_ROWS = 4096
 _PROJECT_BLOCK_ELEMENTS = 2**23
 
+# Fit sample sizes. Latents of up to 2,048 numbers (dlib, EfficientNet,
+# DCGAN z) take the covariance route, which with 20,000 items needs an
+# estimated 350 MB at most. Larger latents such as W+ (18 x 512 = 9,216) go
+# through the Gram matrix of the sample, whose side is the sample size, so
+# the sample is kept to 4,000 items (bench/rescore.py: 876 MB peak RSS).
+DEFAULT_FIT_ITEMS = 20_000
+LARGE_LATENT_SIZE = 2_048
+LARGE_LATENT_FIT_ITEMS = 4_000
+
+
+def fit_sample_size(latent_size: int) -> int:
+    """Return how many items to fit a basis on for latents of `latent_size` numbers (L*D)."""
+    return DEFAULT_FIT_ITEMS if latent_size <= LARGE_LATENT_SIZE else LARGE_LATENT_FIT_ITEMS
+
 
 @dataclass(frozen=True, eq=False)
 class PrincipalBasis:

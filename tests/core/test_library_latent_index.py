@@ -1,0 +1,60 @@
+"""Library.latent_index on the indexed dev faces: chunked loading, and a damaged latent blob."""
+
+import numpy as np
+from sqlalchemy import select
+
+from large_desktop.core import engine, library as library_module
+from large_desktop.core.cache.schema import Item, Latent
+
+
+def stored_latents(library) -> tuple[np.ndarray, np.ndarray]:
+    """Read every stored latent of the library's pack at once, in photo id order."""
+    with library.session() as session:
+        rows = session.execute(
+            select(Item.photo_id, Latent.data)
+            .join(Latent, Latent.item_id == Item.id)
+            .where(Item.pack_id == library.pack_id, Item.face_index == 0)
+            .order_by(Item.photo_id)
+        ).all()
+    photo_ids = np.array([row.photo_id for row in rows])
+    latents = np.stack([np.frombuffer(row.data, dtype="<f4").reshape(1, -1) for row in rows])  # [N, 1, D]
+    return photo_ids, latents
+
+
+def test_chunked_index_matches_whole(dev_library, monkeypatch):
+    monkeypatch.setattr(library_module, "LATENT_CHUNK_ITEMS", 7)  # 200 faces in 29 chunks, the last one short
+
+    index = dev_library.latent_index()
+
+    photo_ids, latents = stored_latents(dev_library)
+    whole = engine.PrincipalBasis.fit(latents)
+    assert index.photo_ids.tolist() == photo_ids.tolist()
+    assert index.basis.num_components == whole.num_components
+    np.testing.assert_allclose(index.basis.mean, whole.mean, atol=1e-6)
+    np.testing.assert_allclose(index.basis.explained_variance, whole.explained_variance, rtol=1e-4, atol=1e-9)
+    # Axes are defined up to sign, and nearly tied variances may mix, so compare the scores they give.
+    direction = engine.principal_direction(whole, 0)
+    np.testing.assert_allclose(
+        engine.score_coords(index.coords, engine.direction_coords(index.basis, direction)),
+        engine.score_coords(whole.project(latents), engine.direction_coords(whole, direction)),
+        atol=1e-4,
+    )
+
+
+def test_truncated_latent_skipped(dev_library, caplog):
+    photo_ids, _ = stored_latents(dev_library)
+    damaged = int(photo_ids[57])
+    with dev_library.session() as session:
+        item_id = session.scalar(select(Item.id).where(Item.photo_id == damaged, Item.face_index == 0))
+        latent = session.get(Latent, item_id)
+        latent.data = latent.data[:100]
+        session.commit()
+
+    index = dev_library.latent_index()
+
+    assert damaged not in index
+    assert len(index.photo_ids) == len(photo_ids) - 1
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert f"latent of photo {damaged}" in warnings[0]
+    assert "100 bytes" in warnings[0]
