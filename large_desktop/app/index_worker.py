@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QRunnable, QThread, Signal
 
 from large_desktop.app.operations import writer_pool
 from large_desktop.app.qt_workarounds import emit
-from large_desktop.core.cache.store import file_lock
+from large_desktop.core.file_lock import file_lock
 from large_desktop.core.errors import LargeError
 from large_desktop.core.faces import FaceDetector
 from large_desktop.core.indexer import BATCH_SIZE, PhotoResult, PreparedPhoto, encode_prepared, prepare_photo

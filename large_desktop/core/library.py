@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from large_desktop.core import engine
 from large_desktop.core.cache.schema import File, Folder, Item, Latent, PackRecord, Photo, PhotoStatus
-from large_desktop.core.cache.store import describe_sqlite_error, file_lock, open_database
+from large_desktop.core.cache.store import describe_sqlite_error, open_database
 from large_desktop.core.errors import DatabaseError, UserInputError
 from large_desktop.core.faces import FaceDetector
+from large_desktop.core.file_lock import file_lock
 from large_desktop.core.indexer import (
     IndexProgress,
     PhotoResult,

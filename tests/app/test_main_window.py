@@ -230,7 +230,7 @@ def test_reopen_rescans_after_first_listing(qtbot, make_window, tmp_path, dev_fa
 
 
 def test_index_waits_for_other_process_lock(qtbot, make_window, tmp_path, dev_faces):
-    from large_desktop.core.cache.store import file_lock
+    from large_desktop.core.file_lock import file_lock
 
     folder = tmp_path / "faces"
     copy_faces(dev_faces, folder, 3)

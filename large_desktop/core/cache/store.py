@@ -7,14 +7,7 @@ anything is written; an older one is backed up and migrated.
 
 import logging
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None
 
 from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -23,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from large_desktop.core.cache.migrations import migrate, pack_version, unpack_version
 from large_desktop.core.cache.schema import SCHEMA_VERSION, Base
 from large_desktop.core.errors import DatabaseError
+from large_desktop.core.file_lock import file_lock
 
 logger = logging.getLogger(__name__)
 
@@ -41,38 +35,6 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
 
 def lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
-
-
-@contextmanager
-def file_lock(path: Path, blocking: bool = True) -> Iterator[bool]:
-    """Hold an advisory lock on a file beside the database; yield whether it was taken.
-
-    Two processes that create the same new database would otherwise both
-    create the tables. With blocking=False the caller learns that another
-    process holds the lock instead of waiting.
-    """
-    # TODO: fcntl is POSIX only; on Windows no lock is taken.
-    if fcntl is None:
-        yield True
-        return
-    try:
-        handle = path.open("a")
-    except OSError as exc:
-        # A read-only location: SQLite reports the real problem when it writes.
-        logger.debug("no lock file %s: %s", path, exc)
-        yield True
-        return
-    with handle:
-        flags = fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB)
-        try:
-            fcntl.flock(handle, flags)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def describe_sqlite_error(exc: BaseException, path: Path) -> str:

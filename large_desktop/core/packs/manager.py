@@ -16,11 +16,14 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from large_desktop.core.errors import CheckpointError, Interrupted, UserInputError
+from large_desktop.core.file_lock import file_lock
 from large_desktop.core.hashing import sha256_of
 from large_desktop.core.packs.base import PackManifest
 from large_desktop.core.packs.catalogue import PACK_ID_PATTERN, CatalogueEntry, catalogue_entry
@@ -82,19 +85,22 @@ def install(pack_id: str, progress: ProgressCallback | None = None, stop: StopCa
     when it no longer verifies.
 
     Raises:
-        UserInputError: the id is not in the catalogue.
+        UserInputError: the id is not in the catalogue, or another process or thread is installing or removing the pack.
         Interrupted: `stop` returned True; the partial download is kept.
         DownloadError: the download failed (see `download.download_file`).
         ChecksumError: the file does not match the published or recorded hash.
         CheckpointError: the family's preparer is missing or rejects the file.
     """
     entry = catalogue_entry(pack_id)
+    with pack_lock(entry.id):
+        return _install(entry, progress, stop)
+
+
+def _install(entry: CatalogueEntry, progress: ProgressCallback | None, stop: StopCallback | None) -> PackManifest:
     folder = pack_folder(entry.id)
     checkpoint = folder / entry.file
     expected = expected_sha256(entry)
 
-    # TODO: two processes installing the same pack at once write the same .part
-    # file; nothing locks the pack folder yet.
     if checkpoint.is_file():
         logger.info("pack %s: checkpoint %s is already downloaded; verifying it", entry.id, checkpoint)
         try:
@@ -124,7 +130,8 @@ def import_pack(pack_id: str, file: Path, progress: ProgressCallback | None = No
     replaces any earlier checkpoint, and the source file is never changed.
 
     Raises:
-        UserInputError: the id is not in the catalogue or the file is missing.
+        UserInputError: the id is not in the catalogue, the file is missing, or another process or thread is
+            installing or removing the pack.
         Interrupted: `stop` returned True during the copy; nothing is installed.
         ChecksumError: wrong size, or a hash other than the published or recorded one.
         CheckpointError: the family's preparer is missing or rejects the file.
@@ -137,7 +144,11 @@ def import_pack(pack_id: str, file: Path, progress: ProgressCallback | None = No
         raise UserInputError(f"checkpoint {source} not found; give the path of the downloaded {entry.file}")
     if not os.access(source, os.R_OK):
         raise UserInputError(f"cannot read checkpoint {source}; check the file's permissions")
+    with pack_lock(entry.id):
+        return _import(entry, source, progress, stop)
 
+
+def _import(entry: CatalogueEntry, source: Path, progress: ProgressCallback | None, stop: StopCallback | None) -> PackManifest:
     folder = pack_folder(entry.id)
     checkpoint = folder / entry.file
     expected = expected_sha256(entry)
@@ -167,7 +178,7 @@ def remove(pack_id: str, forget_hash: bool = False) -> Path:
     so a later download of a different file is still detected.
 
     Raises:
-        UserInputError: the pack is shipped with large-desktop, or not installed.
+        UserInputError: the pack is shipped with large-desktop, not installed, or being installed.
     """
     if pack_id in shipped_packs():
         raise UserInputError(f"pack {pack_id!r} ships with large-desktop and cannot be removed")
@@ -176,10 +187,11 @@ def remove(pack_id: str, forget_hash: bool = False) -> Path:
         raise UserInputError(f"pack {pack_id!r} is not installed; installed packs: {installed}")
 
     folder = packs_folder() / pack_id
-    try:
-        shutil.rmtree(folder)
-    except OSError as exc:
-        raise UserInputError(f"cannot remove {folder}: {exc.strerror or exc}; close programs using it and try again") from exc
+    with pack_lock(pack_id):
+        try:
+            shutil.rmtree(folder)
+        except OSError as exc:
+            raise UserInputError(f"cannot remove {folder}: {exc.strerror or exc}; close programs using it and try again") from exc
     if forget_hash:
         forget_recorded_hash(pack_id)
     logger.info("removed pack %s from %s", pack_id, folder)
@@ -218,6 +230,30 @@ def describe_folder(folder: Path) -> InstalledPack:
 
 #----------------------------------------------------------------------------
 # Steps
+
+
+@contextmanager
+def pack_lock(pack_id: str) -> Iterator[None]:
+    """Hold the lock of one pack while it is installed, imported or removed.
+
+    The lock file sits beside the pack folders, so removing a folder keeps it.
+
+    Raises:
+        UserInputError: another process or thread holds the lock.
+        DownloadError: the packs folder cannot be created.
+    """
+    root = packs_folder()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(exc, root, pack_id) from exc
+    with file_lock(root / f"{pack_id}.lock", blocking=False) as taken:
+        if not taken:
+            raise UserInputError(
+                f"pack {pack_id} is being installed or removed by another large-desktop window or command; "
+                "wait for it to finish, then try again"
+            )
+        yield
 
 
 def pack_folder(pack_id: str) -> Path:
@@ -366,16 +402,19 @@ def expected_sha256(entry: CatalogueEntry) -> str | None:
 
 def record_hash(entry: CatalogueEntry, checkpoint: Path, digest: str) -> None:
     """Record the SHA-256 of a pack's first verified checkpoint."""
-    recorded = recorded_hashes()
-    recorded[entry.id] = {"file": entry.file, "size": checkpoint.stat().st_size, "sha256": digest}
-    write_hashes(recorded)
+    # Installs of two different packs may finish at once; the lock keeps either record from being lost.
+    with file_lock(hashes_path().with_name(HASHES_FILE + ".lock")):
+        recorded = recorded_hashes()
+        recorded[entry.id] = {"file": entry.file, "size": checkpoint.stat().st_size, "sha256": digest}
+        write_hashes(recorded)
     logger.info("recorded SHA-256 %s of %s for pack %s", digest, checkpoint, entry.id)
 
 
 def forget_recorded_hash(pack_id: str) -> None:
-    recorded = recorded_hashes()
-    if recorded.pop(pack_id, None) is not None:
-        write_hashes(recorded)
+    with file_lock(hashes_path().with_name(HASHES_FILE + ".lock")):
+        recorded = recorded_hashes()
+        if recorded.pop(pack_id, None) is not None:
+            write_hashes(recorded)
 
 
 def write_hashes(recorded: dict[str, dict[str, Any]]) -> None:

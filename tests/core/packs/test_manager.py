@@ -5,6 +5,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -33,6 +35,16 @@ def served(tmp_path, data_dir, monkeypatch):
         monkeypatch.setenv("LARGE_DESKTOP_CATALOGUE", str(path))
         monkeypatch.setitem(manager.PREPARERS, "e4e", MISSING_PREPARER)
         yield server, body
+
+
+# Run in another process: hold a pack's lock until a line arrives on stdin.
+HOLD_LOCK = """
+import sys
+from large_desktop.core.packs import manager
+with manager.pack_lock(sys.argv[1]):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
 
 
 def sha256(data: bytes) -> str:
@@ -226,6 +238,42 @@ def test_remove_deletes_folder_keeps_hash(served, data_dir):
     assert not folder.exists()
     assert "e4e-test" in recorded(data_dir)
     assert "e4e-test" not in manager.installed_packs()
+
+
+def test_install_while_other_process_installs(served, data_dir):
+    server, _ = served
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, "e4e-test"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+
+        with pytest.raises(UserInputError, match="pack e4e-test is being installed or removed by another"):
+            manager.install("e4e-test")
+
+        assert server.behaviour.requests == []
+        assert list((data_dir / "packs").glob("e4e-test/*")) == []
+    finally:
+        holder.communicate("release\n", timeout=30)
+
+    # Once the other process is done, the same install goes ahead.
+    with pytest.raises(CheckpointError, match="no_such_converter"):
+        manager.install("e4e-test")
+
+
+def test_remove_during_install_rejected(served, data_dir):
+    with pytest.raises(CheckpointError):
+        manager.install("e4e-test")
+    folder = data_dir / "packs" / "e4e-test"
+
+    with manager.pack_lock("e4e-test"):
+        with pytest.raises(UserInputError, match="being installed or removed"):
+            manager.remove("e4e-test")
+        assert folder.is_dir()
+
+    manager.remove("e4e-test")
+    assert not folder.exists()
 
 
 def test_remove_shipped_rejected(data_dir):
