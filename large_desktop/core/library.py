@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -226,7 +226,10 @@ class Library(AttributeLabels):
             yield
 
     def latent_index(self) -> LatentIndex:
-        """Load (once) the largest face's latent of every indexed photo."""
+        """Load (once) the largest face's latent of every indexed photo.
+
+        A damaged latent is left out, and its photo is made pending so the next index run encodes it again.
+        """
         if self._index is not None:
             return self._index
 
@@ -246,13 +249,16 @@ class Library(AttributeLabels):
             latent_shape = (record.num_rows, record.row_dim)
 
             fit_items = engine.fit_sample_size(record.num_rows * record.row_dim)
-            chunks = (latents for _, latents in self._latent_chunks(session, query, latent_shape, warn=False))
+            chunks = (latents for _, latents in self._latent_chunks(session, query, latent_shape))
             basis = engine.PrincipalBasis.fit(chunks, max_fit_items=fit_items)
 
             photo_ids, coords = [np.zeros(0, dtype=np.int64)], [np.zeros((0, basis.num_components), dtype=np.float32)]
-            for chunk_ids, latents in self._latent_chunks(session, query, latent_shape, warn=True):
+            damaged: list[int] = []
+            for chunk_ids, latents in self._latent_chunks(session, query, latent_shape, damaged=damaged):
                 photo_ids.append(chunk_ids)
                 coords.append(basis.project(latents))
+        if damaged:
+            self._encode_again(damaged)
 
         # A photo indexed between the two passes is projected on a basis fitted without it, like any later photo.
         self._index = LatentIndex(photo_ids=np.concatenate(photo_ids), basis=basis, coords=np.concatenate(coords))
@@ -261,12 +267,13 @@ class Library(AttributeLabels):
         return self._index
 
     def _latent_chunks(
-        self, session: Session, query: Select, latent_shape: tuple[int, int], warn: bool
+        self, session: Session, query: Select, latent_shape: tuple[int, int], damaged: list[int] | None = None
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (photo ids [n], latents [n, L, D] float32) chunk by chunk, in photo id order.
 
         A damaged latent (another shape, or a blob of the wrong length) is
-        skipped, with a warning if `warn`, so one bad row leaves the others sortable.
+        skipped, so one bad row leaves the others sortable. With `damaged`
+        given, its photo id is appended there and a warning is logged.
         """
         expected_bytes = 4 * latent_shape[0] * latent_shape[1]
         result = session.execute(query.execution_options(yield_per=LATENT_CHUNK_ITEMS))
@@ -276,9 +283,9 @@ class Library(AttributeLabels):
                 if (row.num_rows, row.row_dim) == latent_shape and len(row.data) == expected_bytes:
                     usable.append(row)
                     continue
-                if not warn:
+                if damaged is None:
                     continue
-                # TODO: the indexer does not re-encode a photo whose stored latent is damaged.
+                damaged.append(row.photo_id)
                 logger.warning("skipping the latent of photo %d in %s: shape (%d, %d) with %d bytes, expected %s with %d",
                                row.photo_id, self.db_path, row.num_rows, row.row_dim, len(row.data),
                                latent_shape, expected_bytes)
@@ -287,6 +294,24 @@ class Library(AttributeLabels):
             photo_ids = np.array([row.photo_id for row in usable], dtype=np.int64)
             latents = np.stack([np.frombuffer(row.data, dtype="<f4").reshape(latent_shape) for row in usable])
             yield photo_ids, latents
+
+    def _encode_again(self, photo_ids: list[int]) -> None:
+        """Make photos with damaged latents pending, so the next index run encodes them again."""
+        try:
+            with self.session() as session:
+                for start in range(0, len(photo_ids), 10_000):  # SQLite allows 32,766 bound parameters
+                    chunk = photo_ids[start:start + 10_000]
+                    session.execute(
+                        delete(PhotoStatus).where(PhotoStatus.pack_id == self.pack_id, PhotoStatus.photo_id.in_(chunk))
+                    )
+                session.commit()
+        except OperationalError as exc:
+            # A read-only or locked library still sorts; the photos stay unscored until it can be written.
+            logger.warning("cannot mark %d photos of %s (first ids %s) for encoding again: %s",
+                           len(photo_ids), self.db_path, photo_ids[:10], exc)
+            return
+        logger.info("%d photos of %s (first ids %s) will be encoded again by the next index run",
+                    len(photo_ids), self.db_path, photo_ids[:10])
 
     def encode_image(self, image: Path) -> PhotoResult:
         """Decode and encode one image in memory, without touching the database.

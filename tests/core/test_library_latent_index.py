@@ -58,3 +58,11 @@ def test_truncated_latent_skipped(dev_library, caplog):
     assert len(warnings) == 1
     assert f"latent of photo {damaged}" in warnings[0]
     assert "100 bytes" in warnings[0]
+
+    # The photo is pending again, and the next index run repairs it.
+    assert dev_library.pending_count() == 1
+    for _ in dev_library.index():
+        pass
+    assert dev_library.pending_count() == 0
+    assert damaged in dev_library.latent_index()
+    assert len(dev_library.latent_index().photo_ids) == len(photo_ids)
