@@ -8,7 +8,7 @@ and re-scores the library off the UI thread (see `rescore.Rescorer`).
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QThreadPool, Qt, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -39,7 +39,7 @@ from large_desktop.app.undo_commands import (
 from large_desktop.app.walk_strip import WalkStrip
 from large_desktop.core.errors import LargeError, UserInputError
 from large_desktop.core.labels import LabelRow, LabelValue, parse_label_value
-from large_desktop.core.library import Library, ScoreResult
+from large_desktop.core.library import Library, PreparedImage, ScoreResult
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,10 @@ class AttributePanel(QWidget):
         super().__init__(parent)
         self._library = library
         self._undo_stack = undo_stack
+        # One thread, because the library's face detector is not safe to share between threads.
+        self._encode_pool = QThreadPool(self)
+        self._encode_pool.setMaxThreadCount(1)
+        self._encode_pool.setObjectName("dropped-file-encoder")
         self._attribute: str | None = None
         self._attribute_names: list[str] = []
         self._labels: list[LabelRow] = []
@@ -235,18 +239,40 @@ class AttributePanel(QWidget):
         self.status.setText(self.tr("Indexing %n dropped file(s)…", "", len(paths)))
         logger.info("indexing %d dropped files for attribute %r", len(paths), attribute)
 
-        # TODO: encoding runs on the writer thread too, so other writes wait for it; encode on the
-        # global pool and only write on the writer pool.
-        def work() -> tuple[list[int], list[str]]:
-            photo_ids, problems = [], []
+        # Encoding a file can take seconds with a GAN pack on a CPU, so it runs on its own thread
+        # and only the quick store waits in the writer pool's queue.
+        def prepare() -> tuple[list[PreparedImage], list[str]]:
+            prepared, problems = [], []
             for path in paths:
                 try:
-                    photo_ids.append(library.index_image(path))
+                    prepared.append(library.prepare_image(path))
+                except LargeError as exc:
+                    problems.append(exc.message)
+            return prepared, problems
+
+        BackgroundOp(prepare).on_success(
+            lambda outcome: self._store_files(library, attribute, value_text, *outcome)
+        ).run(self._encode_pool)
+
+    def _store_files(
+        self, library: Library, attribute: str, value_text: str, prepared: list[PreparedImage], problems: list[str]
+    ) -> None:
+        if not isValid(self):
+            return  # the panel was closed while the files were encoded
+        if library is not self._library:
+            logger.info("dropping %d encoded files: library %s was closed meanwhile", len(prepared), library.db_path)
+            return
+
+        def store() -> tuple[list[int], list[str]]:
+            photo_ids = []
+            for item in prepared:
+                try:
+                    photo_ids.append(library.add_prepared(item))
                 except LargeError as exc:
                     problems.append(exc.message)
             return photo_ids, problems
 
-        BackgroundOp(work).on_success(lambda outcome: self._on_files_indexed(library, attribute, value_text, *outcome)).run(writer_pool())
+        BackgroundOp(store).on_success(lambda outcome: self._on_files_indexed(library, attribute, value_text, *outcome)).run(writer_pool())
 
     def rescore(self) -> None:
         """Score the library again by the chosen attribute, for example after more photos were indexed."""

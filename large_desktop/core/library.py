@@ -55,6 +55,15 @@ logger = logging.getLogger(__name__)
 LATENT_CHUNK_ITEMS = 1024  # latent blobs read from SQLite at a time while loading the index (38 MB of W+)
 
 
+@dataclass
+class PreparedImage:
+    """An image from outside the library, hashed and encoded but not stored yet."""
+
+    path: Path
+    digest: str  # content hash
+    result: PhotoResult | None  # None when the library already had this content
+
+
 @dataclass(frozen=True, eq=False)
 class LatentIndex:
     """The largest face's latent of every indexed photo, projected for fast scoring."""
@@ -324,11 +333,8 @@ class Library(AttributeLabels):
             raise UserInputError(f"image {path} not found or not a file; check the path")
         return encode_batch([(0, path)], self.pack, self.detector)[0]
 
-    def ensure_indexed(self, session: Session, image: Path) -> int:
-        """Index one image on the fly and register it; return its photo id.
-
-        Nothing is stored unless the image has a face (or, for photo packs,
-        decodes), so a mistyped label leaves no trace in the library.
+    def prepare_image(self, image: Path) -> PreparedImage:
+        """Hash and encode one image from anywhere without storing it: the slow half of `index_image`.
 
         Raises:
             UserInputError: the image is missing, cannot be decoded or has no face.
@@ -338,27 +344,60 @@ class Library(AttributeLabels):
             digest = content_hash(path)
         except OSError as exc:
             raise UserInputError(f"image {path} cannot be read: {exc.strerror}; check the path") from exc
+        with self.session() as session:
+            known = self._known_status(session, digest)
+        if known is not None:
+            if known[1] != "done":
+                raise UserInputError(_unusable_message(path, known[1], None))
+            return PreparedImage(path, digest, None)
+
+        result = self.encode_image(path)
+        if result.status != "done":
+            raise UserInputError(_unusable_message(path, result.status, result.error))
+        return PreparedImage(path, digest, result)
+
+    def add_prepared(self, prepared: PreparedImage) -> int:
+        """Store a prepared image and register its file (the quick half of `index_image`); return its photo id.
+
+        Nothing is stored unless the image had a face (or, for photo packs,
+        decoded), so a mistyped label leaves no trace in the library.
+
+        Raises:
+            UserInputError: the photo became unusable, or left the library since it was prepared.
+            DatabaseError: the library cannot be written.
+        """
+        with self.session() as session:
+            try:
+                return self._store_prepared(session, prepared)
+            except OperationalError as exc:
+                raise self._write_failed(exc) from exc
+
+    def _known_status(self, session: Session, digest: str) -> tuple[int, str] | None:
+        """Return (photo id, status) of the photo with this content hash, or None when the library lacks it."""
         known = session.execute(
             select(Photo.id, PhotoStatus.status)
             .join(PhotoStatus, PhotoStatus.photo_id == Photo.id)
             .where(Photo.content_hash == digest, PhotoStatus.pack_id == self.pack_id)
         ).first()
+        return None if known is None else (known[0], known[1])
 
+    def _store_prepared(self, session: Session, prepared: PreparedImage) -> int:
+        # Checked again, because another write may have added or removed the same content since the image was prepared.
+        known = self._known_status(session, prepared.digest)
         if known is not None:
             photo_id, status = known
             if status != "done":
-                raise UserInputError(_unusable_message(path, status, None))
-            add_single_file(session, path)
+                raise UserInputError(_unusable_message(prepared.path, status, None))
+            add_single_file(session, prepared.path)
             session.commit()
             return photo_id
+        if prepared.result is None:
+            raise UserInputError(f"image {prepared.path} left the library while it was being added; add it again")
 
-        result = self.encode_image(path)
-        if result.status != "done":
-            raise UserInputError(_unusable_message(path, result.status, result.error))
-        file_row = add_single_file(session, path)
+        file_row = add_single_file(session, prepared.path)
         ensure_pack_record(session, self.pack)
-        result.photo_id = file_row.photo_id
-        write_results(session, self.pack, [result])
+        prepared.result.photo_id = file_row.photo_id
+        write_results(session, self.pack, [prepared.result])
         self._index = None
         return file_row.photo_id
 
@@ -447,13 +486,10 @@ class Library(AttributeLabels):
         """Add one image from anywhere to the library, indexing it now; return its photo id.
 
         Raises:
-            UserInputError: as `ensure_indexed`.
+            UserInputError: as `prepare_image` and `add_prepared`.
+            DatabaseError: the library cannot be written.
         """
-        with self.session() as session:
-            try:
-                return self.ensure_indexed(session, image)
-            except OperationalError as exc:
-                raise self._write_failed(exc) from exc
+        return self.add_prepared(self.prepare_image(image))
 
     # ----------------------------------------------------------------- scoring
 

@@ -98,3 +98,28 @@ def test_listing_missing_when_all_files_gone(tmp_path, photo_folder):
     row = none_left.photo_ids.tolist().index(photo_id)
     assert none_left.statuses[row] == "missing"
     assert none_left.errors[row] is None
+
+
+def test_prepared_image_stored_only_when_added(tmp_path, sample_photo):
+    library = Library(tmp_path / "library.sqlite")
+    photo = sample_photo("astronaut")
+
+    prepared = library.prepare_image(photo)
+
+    assert prepared.result is not None and prepared.result.status == "done"
+    assert len(library.listing()) == 0
+    photo_id = library.add_prepared(prepared)
+    assert library.listing().photo_ids.tolist() == [photo_id]
+    assert photo_id in library.latent_index()
+
+
+def test_same_image_prepared_twice_added_once(tmp_path, sample_photo):
+    library = Library(tmp_path / "library.sqlite")
+    photo = sample_photo("astronaut")
+    first, second = library.prepare_image(photo), library.prepare_image(photo)
+
+    # The second was prepared before the first was stored, as with two quick drops of one file.
+    assert library.add_prepared(first) == library.add_prepared(second)
+    with library.session() as session:
+        assert session.scalar(select(func.count()).select_from(Latent)) == len(first.result.faces)
+    assert library.prepare_image(photo).result is None  # known content is not encoded again

@@ -13,6 +13,7 @@ import logging
 import pickle
 import sys
 import sysconfig
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,11 +230,14 @@ class Pack(ABC):
     """A loaded pack: turns aligned crops into latents.
 
     Subclasses load their weights in `__init__` (after verifying them) and
-    implement `encode`. `encode` is called from one worker thread.
+    implement `_encode`. `encode` runs it under a lock, because the app's
+    index worker and a file dropped on the window may encode with the same
+    pack at once, and dlib's networks keep scratch state per object.
     """
 
     def __init__(self, manifest: PackManifest) -> None:
         self.manifest = manifest
+        self._encode_lock = threading.Lock()
 
     @property
     def id(self) -> str:
@@ -247,9 +251,14 @@ class Pack(ABC):
     def alignment(self) -> str:
         return self.manifest.alignment
 
-    @abstractmethod
     def encode(self, crops: list[np.ndarray]) -> np.ndarray:
-        """Encode aligned crops ([S, S, 3] uint8 each) into latents [N, L, D] float32."""
+        """Encode aligned crops ([S, S, 3] uint8 each) into latents [N, L, D] float32, one caller at a time."""
+        with self._encode_lock:
+            return self._encode(crops)
+
+    @abstractmethod
+    def _encode(self, crops: list[np.ndarray]) -> np.ndarray:
+        """Encode aligned crops into latents; `encode` holds the pack's lock around it."""
 
     def check_latents(self, latents: np.ndarray, count: int) -> np.ndarray:
         """Assert the encoder's output shape at the pack boundary."""

@@ -31,7 +31,7 @@ class DlibFacePack(Pack):
         self._model = dlib.face_recognition_model_v1(str(weight_path(descriptor, self.weights_folder)))
         logger.info("loaded pack %s from %s", self.id, self.weights_folder)
 
-    def encode(self, crops: list[np.ndarray]) -> np.ndarray:
+    def _encode(self, crops: list[np.ndarray]) -> np.ndarray:
         if not crops:
             return np.zeros((0, *self.latent_shape), dtype=np.float32)
         for crop in crops:

@@ -45,7 +45,7 @@ class EfficientNetPack(Pack):
         logger.info("loaded pack %s from %s", self.id, path)
 
     @torch.no_grad()
-    def encode(self, crops: list[np.ndarray]) -> np.ndarray:
+    def _encode(self, crops: list[np.ndarray]) -> np.ndarray:
         if not crops:
             return np.zeros((0, *self.latent_shape), dtype=np.float32)
         size = int(self.manifest.input["size"])

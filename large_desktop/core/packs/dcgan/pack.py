@@ -120,7 +120,7 @@ class DcganPack(Pack):
                 return weight
         raise CheckpointError(f"pack manifest {self.manifest.id} lists no weight file with role {role!r}")
 
-    def encode(self, crops: list[np.ndarray]) -> np.ndarray:
+    def _encode(self, crops: list[np.ndarray]) -> np.ndarray:
         """Invert aligned RGBA crops ([64, 64, 4] uint8) into latents [N, 1, z_dim] float32."""
         if not crops:
             return np.zeros((0, *self.latent_shape), dtype=np.float32)

@@ -181,7 +181,7 @@ class StyleGan2Pack(Pack):
                 image = F.avg_pool2d(image, self._generator.size // INPUT_SIZE)  # [N, 3, 256, 256]
         return image.contiguous(memory_format=torch.channels_last)
 
-    def encode(self, crops: list[np.ndarray]) -> np.ndarray:
+    def _encode(self, crops: list[np.ndarray]) -> np.ndarray:
         """Encode aligned RGB crops ([256, 256, 3] uint8, recipe ffhq_256) into W+ [N, n_styles, 512] float32."""
         if not crops:
             return np.zeros((0, *self.latent_shape), dtype=np.float32)
