@@ -8,7 +8,7 @@ and re-scores the library off the UI thread (see `rescore.Rescorer`).
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool, Qt, Signal
+from PySide6.QtCore import QThreadPool, QTimer, Qt, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -34,7 +34,7 @@ from large_desktop.app.undo_commands import (
     DeleteAttributeCommand,
     RenameAttributeCommand,
     SetLabelsCommand,
-    drop_failed_command,
+    drop_failed_commands,
 )
 from large_desktop.app.walk_strip import WalkStrip
 from large_desktop.core.errors import LargeError, UserInputError
@@ -69,6 +69,8 @@ class AttributePanel(QWidget):
         super().__init__(parent)
         self._library = library
         self._undo_stack = undo_stack
+        # After an undo or redo, a failed command may lie next to the index; drop it once the stack has settled.
+        undo_stack.indexChanged.connect(self._on_undo_index_changed)
         # One thread, because the library's face detector is not safe to share between threads.
         self._encode_pool = QThreadPool(self)
         self._encode_pool.setMaxThreadCount(1)
@@ -340,16 +342,22 @@ class AttributePanel(QWidget):
             return
         logger.debug("label write finished (ok=%s); re-reading and re-scoring", ok)
         if not ok:
-            drop_failed_command(self._undo_stack)
+            drop_failed_commands(self._undo_stack)
         self.refresh()
         self.rescorer.request(self._library, self._attribute)
+
+    def _on_undo_index_changed(self, _index: int) -> None:
+        QTimer.singleShot(0, self, self._drop_failed_commands)
+
+    def _drop_failed_commands(self) -> None:
+        drop_failed_commands(self._undo_stack)
 
     def _after_attribute_write(self, ok: bool) -> None:
         if not isValid(self):
             return
         logger.debug("attribute write finished (ok=%s)", ok)
         if not ok:
-            drop_failed_command(self._undo_stack)
+            drop_failed_commands(self._undo_stack)
         self.refresh()
 
     # ------------------------------------------------------- state and views

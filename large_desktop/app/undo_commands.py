@@ -8,7 +8,7 @@ submission order, so an undo always runs after the redo it reverts, and it
 reads the state that redo recorded on the writer thread.
 
 A redo that fails before it writes anything marks its command obsolete, and
-`drop_failed_command` then takes it off the stack, so Undo never offers a
+`drop_failed_commands` then takes it off the stack, so Undo never offers a
 change that was not made.
 """
 
@@ -38,17 +38,19 @@ def _fill(text: str, *values: str) -> str:
     return re.sub(r"%([1-9])", lambda match: values[int(match.group(1)) - 1], text)
 
 
-def drop_failed_command(stack: QUndoStack) -> None:
-    """Remove the command on top of the stack if its redo failed without writing anything.
+def drop_failed_commands(stack: QUndoStack) -> None:
+    """Remove failed commands next to the stack's index, so the next undo or redo reverts a real change.
 
-    QUndoStack.undo() deletes an obsolete command without calling its undo().
-    A failed command that later commands already cover stays marked, and the
-    stack removes it when an undo or redo reaches it.
+    QUndoStack.undo() and redo() delete an obsolete command without calling
+    its undo() or redo(). A failed command deeper in the history stays
+    marked until the index reaches it; the panel calls this again then.
     """
-    top = stack.command(stack.index() - 1)
-    if top is not None and top.isObsolete():
-        logger.info("removing %r from the undo stack: its write failed and changed nothing", top.text())
+    while (top := stack.command(stack.index() - 1)) is not None and top.isObsolete():
+        logger.info("removing %r from the undo history: its write failed and changed nothing", top.text())
         stack.undo()
+    while (following := stack.command(stack.index())) is not None and following.isObsolete():
+        logger.info("removing %r from the redo history: its write failed and changed nothing", following.text())
+        stack.redo()
 
 
 class _WriteCommand(QUndoCommand):
@@ -56,18 +58,39 @@ class _WriteCommand(QUndoCommand):
 
     `after(ok)` runs on the main thread once the write has succeeded or
     failed; a failure is also shown through `report_failure`. A failed redo
-    that wrote nothing marks the command obsolete (see `drop_failed_command`).
-    A failed undo leaves the command in the redo history. A label command's
-    redo then writes only over labels that still hold the undone value.
+    that wrote nothing marks the command obsolete (see `drop_failed_commands`).
+    The user may press Undo before a failure is known, so an undo checks on
+    the writer thread that its redo took effect. A failed undo leaves the
+    command in the redo history. A label command's redo then writes only
+    over labels that still hold the undone value.
     """
 
     def __init__(self, text: str, after: Callable[[bool], None]) -> None:
         super().__init__(text)
         self._after = after
+        self._name = text  # for logs on the writer thread
+        self._applied = False  # written on the writer thread: whether the library contains this command's change
 
     def _submit(self, work: Callable[[], Any], is_redo: bool) -> None:
         op = BackgroundOp(work).on_success(lambda _result: self._after(True))
         op.on_failure(lambda exc: self._failed(exc, is_redo)).run(writer_pool())
+
+    def _submit_redo(self, work: Callable[[], Any]) -> None:
+        """Submit a redo that changes all or nothing, and record that it took effect."""
+        def run() -> None:
+            work()
+            self._applied = True
+        self._submit(run, is_redo=True)
+
+    def _submit_undo(self, work: Callable[[], Any]) -> None:
+        """Submit an undo that runs only if the redo before it took effect."""
+        def run() -> None:
+            if not self._applied:
+                logger.info("nothing to undo for %r: its write failed", self._name)
+                return
+            work()
+            self._applied = False
+        self._submit(run, is_redo=False)
 
     def _failed(self, exc: BaseException, is_redo: bool) -> None:
         # A stack cleared while the write ran (another library opened) has deleted the C++ command.
@@ -77,11 +100,8 @@ class _WriteCommand(QUndoCommand):
         self._after(False)
 
     def _redo_wrote_anything(self) -> bool:
-        """Return whether the last redo changed the library before it failed.
-
-        False here, because each attribute command is one core call, which writes all or nothing.
-        """
-        return False
+        """Return whether the last redo changed the library before it failed."""
+        return self._applied
 
 
 class SetLabelsCommand(_WriteCommand):
@@ -158,7 +178,7 @@ class SetLabelsCommand(_WriteCommand):
 
 
 class CreateAttributeCommand(_WriteCommand):
-    """Create an attribute; undo deletes it again."""
+    """Create an attribute; undo deletes it again unless labels were written to it from elsewhere."""
 
     def __init__(self, library: Library, name: str, after: Callable[[bool], None]) -> None:
         super().__init__(_tr("Create attribute %1").replace("%1", name), after)
@@ -166,10 +186,10 @@ class CreateAttributeCommand(_WriteCommand):
         self.name = name
 
     def redo(self) -> None:
-        self._submit(lambda: self.library.create_attribute(self.name), is_redo=True)
+        self._submit_redo(lambda: self.library.create_attribute(self.name))
 
     def undo(self) -> None:
-        self._submit(lambda: self.library.delete_attribute(self.name), is_redo=False)
+        self._submit_undo(lambda: self.library.delete_attribute(self.name, only_if_unlabeled=True))
 
 
 class RenameAttributeCommand(_WriteCommand):
@@ -182,10 +202,10 @@ class RenameAttributeCommand(_WriteCommand):
         self.new = new
 
     def redo(self) -> None:
-        self._submit(lambda: self.library.rename_attribute(self.old, self.new), is_redo=True)
+        self._submit_redo(lambda: self.library.rename_attribute(self.old, self.new))
 
     def undo(self) -> None:
-        self._submit(lambda: self.library.rename_attribute(self.new, self.old), is_redo=False)
+        self._submit_undo(lambda: self.library.rename_attribute(self.new, self.old))
 
 
 class DeleteAttributeCommand(_WriteCommand):
@@ -198,10 +218,10 @@ class DeleteAttributeCommand(_WriteCommand):
         self._snapshot: AttributeSnapshot | None = None  # written by redo on the writer thread
 
     def redo(self) -> None:
-        self._submit(self._delete, is_redo=True)
+        self._submit_redo(self._delete)
 
     def undo(self) -> None:
-        self._submit(self._restore, is_redo=False)
+        self._submit_undo(self._restore)
 
     def _delete(self) -> None:
         self._snapshot = self.library.snapshot_attribute(self.name)

@@ -130,12 +130,21 @@ class AttributeLabels:
             )
             return [(name, count) for name, count in rows]
 
-    def delete_attribute(self, name: str) -> int:
-        """Delete an attribute and its labels; return how many labels went."""
+    def delete_attribute(self, name: str, only_if_unlabeled: bool = False) -> int:
+        """Delete an attribute and its labels; return how many labels went.
+
+        Raises:
+            UserInputError: no such attribute, or it has labels and only_if_unlabeled is set.
+        """
         name = attribute_name(name)
         with self.session() as session:
             attribute = self._attribute(session, name)
             count = len(attribute.labels)
+            if only_if_unlabeled and count:
+                raise UserInputError(
+                    f"attribute {name!r} now has {count} labels, which undoing its creation would delete; "
+                    "delete the attribute itself if you want them gone"
+                )
             session.delete(attribute)
             try:
                 session.commit()

@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -452,6 +453,83 @@ def test_failed_create_keeps_existing_attribute(qtbot, age_panel, small_library,
     age_panel.undo_stack.undo()
     wait_for_labels(qtbot, age_panel, 0)
     assert small_library.attributes() == [("age", 0)]
+
+
+def block_writer() -> threading.Event:
+    """Occupy the writer thread, as a scan or an index batch does, until the returned event is set."""
+    release = threading.Event()
+    operations.BackgroundOp(lambda: release.wait(30)).run(operations.writer_pool())
+    return release
+
+
+def test_quick_undo_of_failed_create(qtbot, age_panel, small_library, known_ages, messages):
+    young, _ = youngest_and_oldest(small_library, known_ages)
+    drop_on(age_panel.less_zone, encode_photo_ids([young]))
+    wait_for_labels(qtbot, age_panel, 1)
+
+    release = block_writer()
+    age_panel.create_attribute("age")  # fails, because "age" exists
+    age_panel.undo_stack.undo()  # pressed before the failure is known
+    release.set()
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    assert "attribute 'age' already exists" in messages[0]
+    assert small_library.attributes() == [("age", 1)]
+    assert age_panel.undo_stack.count() == 2  # create "age" and the label; the failed create is gone
+    assert age_panel.undo_stack.index() == 2
+
+
+def test_quick_undo_of_failed_rename(qtbot, age_panel, small_library, known_ages, messages):
+    small_library.create_attribute("smile")
+    young, _ = youngest_and_oldest(small_library, known_ages)
+    small_library.set_label("smile", young, "high")
+
+    release = block_writer()
+    age_panel.rename_attribute("age", "smile")  # fails, because "smile" exists
+    age_panel.undo_stack.undo()
+    release.set()
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    assert sorted(small_library.attributes()) == [("age", 0), ("smile", 1)]
+
+
+def test_failed_labels_between_real_ones(qtbot, age_panel, small_library, messages):
+    first, second = sorted(photo_ids_by_name(small_library).values())[:2]
+
+    release = block_writer()
+    age_panel.label_photos([999_991], "high")
+    age_panel.label_photos([first], "low")
+    age_panel.label_photos([999_992], "high")
+    age_panel.label_photos([second], "high")
+    release.set()
+    qtbot.waitUntil(lambda: len(messages) == 2, timeout=TIMEOUT_MS)
+    settle(qtbot)
+    assert {row.photo_id for row in small_library.labels("age")} == {first, second}
+
+    # Every undo reverts a real change: the failed labels never take a key press.
+    age_panel.undo_stack.undo()
+    wait_for_labels(qtbot, age_panel, 1)
+    assert [row.photo_id for row in small_library.labels("age")] == [first]
+    age_panel.undo_stack.undo()
+    wait_for_labels(qtbot, age_panel, 0)
+    assert age_panel.undo_stack.index() == 1  # only the creation of "age" is left to undo
+
+
+def test_undo_create_keeps_labels_from_cli(qtbot, panel, small_library, messages):
+    panel.create_attribute("smile")
+    qtbot.waitUntil(lambda: panel.attribute == "smile", timeout=TIMEOUT_MS)
+    settle(qtbot)
+    first = sorted(photo_ids_by_name(small_library).values())[0]
+    small_library.set_label("smile", first, "high")  # as `large-desktop label` would
+
+    panel.undo_stack.undo()
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    assert "now has 1 labels" in messages[0]
+    assert small_library.attributes() == [("smile", 1)]
 
 
 def test_failure_after_library_switch_ignored(qtbot, age_panel, small_library, messages):
