@@ -53,6 +53,7 @@ from large_desktop.core.scan import (
 logger = logging.getLogger(__name__)
 
 LATENT_CHUNK_ITEMS = 1024  # latent blobs read from SQLite at a time while loading the index (38 MB of W+)
+DAMAGED_LATENTS_LOGGED = 10  # damaged latents named one by one in the log; the rest are counted
 
 
 @dataclass
@@ -251,23 +252,37 @@ class Library(AttributeLabels):
             .where(Item.pack_id == self.pack_id, Item.face_index == 0)
             .order_by(Item.photo_id)
         )
+        damaged: list[int] = []
         with self.session() as session:
-            record = session.get(PackRecord, self.pack_id)
-            if record is None or session.execute(query.limit(1)).first() is None:
+            first = session.execute(query.limit(1)).first()
+            if first is None:
                 raise UserInputError(f"the library {self.db_path} has no indexed faces for pack {self.pack_id}; run `large-desktop index FOLDER` first")
-            latent_shape = (record.num_rows, record.row_dim)
+            record = session.get(PackRecord, self.pack_id)
+            latent_shape = (record.num_rows, record.row_dim) if record is not None else (first.num_rows, first.row_dim)
 
-            fit_items = engine.fit_sample_size(record.num_rows * record.row_dim)
-            chunks = (latents for _, latents in self._latent_chunks(session, query, latent_shape))
-            basis = engine.PrincipalBasis.fit(chunks, max_fit_items=fit_items)
+            # The fit reads every row, so it finds every damaged latent.
+            fit_items = engine.fit_sample_size(latent_shape[0] * latent_shape[1])
+            chunks = (latents for _, latents in self._latent_chunks(session, query, latent_shape, damaged=damaged))
+            try:
+                basis = engine.PrincipalBasis.fit(chunks, max_fit_items=fit_items)
+            except UserInputError:
+                basis = None  # every latent is damaged
 
-            photo_ids, coords = [np.zeros(0, dtype=np.int64)], [np.zeros((0, basis.num_components), dtype=np.float32)]
-            damaged: list[int] = []
-            for chunk_ids, latents in self._latent_chunks(session, query, latent_shape, damaged=damaged):
-                photo_ids.append(chunk_ids)
-                coords.append(basis.project(latents))
+            photo_ids, coords = [np.zeros(0, dtype=np.int64)], []
+            if basis is not None:
+                coords.append(np.zeros((0, basis.num_components), dtype=np.float32))
+                for chunk_ids, latents in self._latent_chunks(session, query, latent_shape):
+                    photo_ids.append(chunk_ids)
+                    coords.append(basis.project(latents))
+        if len(damaged) > DAMAGED_LATENTS_LOGGED:
+            logger.warning("skipped %d more damaged latents in %s", len(damaged) - DAMAGED_LATENTS_LOGGED, self.db_path)
         if damaged:
             self._encode_again(damaged)
+        if basis is None:
+            raise UserInputError(
+                f"all {len(damaged)} stored latents of pack {self.pack_id} in {self.db_path} are damaged; "
+                "run `large-desktop index FOLDER` to encode those photos again"
+            )
 
         # A photo indexed between the two passes is projected on a basis fitted without it, like any later photo.
         self._index = LatentIndex(photo_ids=np.concatenate(photo_ids), basis=basis, coords=np.concatenate(coords))
@@ -280,29 +295,38 @@ class Library(AttributeLabels):
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (photo ids [n], latents [n, L, D] float32) chunk by chunk, in photo id order.
 
-        A damaged latent (another shape, or a blob of the wrong length) is
-        skipped, so one bad row leaves the others sortable. With `damaged`
-        given, its photo id is appended there and a warning is logged.
+        A damaged latent (another shape, a blob of the wrong length, a value
+        that is not a blob, or NaN or infinite numbers) is skipped, so one
+        bad row leaves the others sortable. With `damaged` given, its photo
+        id is appended there and a warning is logged.
         """
         expected_bytes = 4 * latent_shape[0] * latent_shape[1]
         result = session.execute(query.execution_options(yield_per=LATENT_CHUNK_ITEMS))
         for rows in result.partitions():
-            usable = []
+            usable, problems = [], []
             for row in rows:
-                if (row.num_rows, row.row_dim) == latent_shape and len(row.data) == expected_bytes:
+                if not isinstance(row.data, bytes):
+                    problems.append((row.photo_id, f"a {type(row.data).__name__} value instead of a blob"))
+                elif (row.num_rows, row.row_dim) != latent_shape or len(row.data) != expected_bytes:
+                    problems.append((row.photo_id, f"shape ({row.num_rows}, {row.row_dim}) with {len(row.data)} bytes, "
+                                                   f"expected {latent_shape} with {expected_bytes}"))
+                else:
                     usable.append(row)
-                    continue
-                if damaged is None:
-                    continue
-                damaged.append(row.photo_id)
-                logger.warning("skipping the latent of photo %d in %s: shape (%d, %d) with %d bytes, expected %s with %d",
-                               row.photo_id, self.db_path, row.num_rows, row.row_dim, len(row.data),
-                               latent_shape, expected_bytes)
-            if not usable:
-                continue
-            photo_ids = np.array([row.photo_id for row in usable], dtype=np.int64)
-            latents = np.stack([np.frombuffer(row.data, dtype="<f4").reshape(latent_shape) for row in usable])
-            yield photo_ids, latents
+
+            latents = np.zeros((0, *latent_shape), dtype=np.float32)
+            if usable:
+                latents = np.stack([np.frombuffer(row.data, dtype="<f4").reshape(latent_shape) for row in usable])
+            finite = np.isfinite(latents).all(axis=(1, 2))  # [n]
+            problems += [(row.photo_id, "NaN or infinite numbers") for row, ok in zip(usable, finite) if not ok]
+
+            if damaged is not None:
+                for photo_id, problem in problems:
+                    damaged.append(photo_id)
+                    if len(damaged) <= DAMAGED_LATENTS_LOGGED:
+                        logger.warning("skipping the latent of photo %d in %s: %s", photo_id, self.db_path, problem)
+            if finite.any():
+                photo_ids = np.array([row.photo_id for row, ok in zip(usable, finite) if ok], dtype=np.int64)
+                yield photo_ids, latents[finite]
 
     def _encode_again(self, photo_ids: list[int]) -> None:
         """Make photos with damaged latents pending, so the next index run encodes them again."""
@@ -518,7 +542,7 @@ class Library(AttributeLabels):
             logger.info("attribute %r: %d labeled photos have no indexed face and are not used", name, skipped)
         if len(usable) < 2 or len({value for _, value in usable}) < 2:
             raise UserInputError(
-                f"attribute {name!r} has {len(usable)} usable labels ({skipped} on photos without a face); "
+                f"attribute {name!r} has {len(usable)} usable labels ({skipped} on photos without an indexed face); "
                 f"label at least one photo 'low' and one 'high', e.g. `large-desktop label {name} PHOTO low`"
             )
 

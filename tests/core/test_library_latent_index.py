@@ -1,10 +1,15 @@
 """Library.latent_index on the indexed dev faces: chunked loading, and a damaged latent blob."""
 
+import sqlite3
+from contextlib import closing
+
 import numpy as np
+import pytest
 from sqlalchemy import select
 
 from large_desktop.core import engine, library as library_module
 from large_desktop.core.cache.schema import Item, Latent
+from large_desktop.core.errors import UserInputError
 
 
 def stored_latents(library) -> tuple[np.ndarray, np.ndarray]:
@@ -66,3 +71,55 @@ def test_truncated_latent_skipped(dev_library, caplog):
     assert dev_library.pending_count() == 0
     assert damaged in dev_library.latent_index()
     assert len(dev_library.latent_index().photo_ids) == len(photo_ids)
+
+
+def damage(library, photo_id: int, value) -> None:
+    """Replace the stored latent of one photo's first face with `value`, bypassing the ORM's types."""
+    with library.session() as session:
+        item_id = session.scalar(select(Item.id).where(Item.photo_id == photo_id, Item.face_index == 0))
+        session.connection().exec_driver_sql("UPDATE latents SET data = ? WHERE item_id = ?", (value, item_id))
+        session.commit()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [42, "x" * 512, np.full(128, np.nan, dtype="<f4").tobytes(), np.full(128, np.inf, dtype="<f4").tobytes()],
+    ids=["integer", "text", "nan", "infinite"],
+)
+def test_unusable_latent_values_skipped(dev_library, value, caplog):
+    photo_ids, _ = stored_latents(dev_library)
+    damaged = int(photo_ids[5])
+    damage(dev_library, damaged, value)
+
+    index = dev_library.latent_index()
+
+    assert damaged not in index
+    assert len(index.photo_ids) == len(photo_ids) - 1
+    assert np.isfinite(index.coords).all()
+    assert any(f"latent of photo {damaged}" in record.getMessage() for record in caplog.records)
+    assert dev_library.pending_count() == 1
+
+
+def test_all_latents_damaged_explained(dev_library, caplog):
+    with dev_library.session() as session:
+        session.connection().exec_driver_sql("UPDATE latents SET data = zeroblob(100)")
+        session.commit()
+
+    with pytest.raises(UserInputError) as raised:
+        dev_library.latent_index()
+
+    assert "all 200 stored latents of pack dlib-face-128" in raised.value.message
+    assert "large-desktop index" in raised.value.message
+    assert dev_library.pending_count() == 200
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("skipping the latent" in message for message in messages) == 10
+    assert any("skipped 190 more damaged latents" in message for message in messages)
+
+
+def test_missing_pack_record_uses_latent_shape(dev_library):
+    # Another SQLite client, where foreign keys are off by default, deleted the pack's row.
+    with closing(sqlite3.connect(dev_library.db_path)) as connection:
+        connection.execute("DELETE FROM packs")
+        connection.commit()
+
+    assert len(dev_library.latent_index().photo_ids) == 200
