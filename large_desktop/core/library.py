@@ -324,7 +324,9 @@ class Library(AttributeLabels):
                     damaged.append(photo_id)
                     if len(damaged) <= DAMAGED_LATENTS_LOGGED:
                         logger.warning("skipping the latent of photo %d in %s: %s", photo_id, self.db_path, problem)
-            if finite.any():
+            if usable and finite.all():
+                yield np.array([row.photo_id for row in usable], dtype=np.int64), latents  # no copy in the usual case
+            elif finite.any():
                 photo_ids = np.array([row.photo_id for row, ok in zip(usable, finite) if ok], dtype=np.int64)
                 yield photo_ids, latents[finite]
 
