@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import resource
 import sqlite3
@@ -96,6 +97,7 @@ def main() -> int:
         print(json.dumps(load_once(args.child)))
         return 0
 
+    load_at_start = os.getloadavg()[0]
     rows = []
     for count in args.sizes:
         with tempfile.TemporaryDirectory(dir=args.folder) as folder:
@@ -128,8 +130,9 @@ def main() -> int:
         "|" + "---|" * len(header),
         *("| " + " | ".join(row) + " |" for row in rows),
         "",
-        f"Machine: {platform.platform()}, {platform.machine()}, Python {platform.python_version()}, "
-        f"numpy {np.__version__}; {datetime.date.today()}.",
+        f"Machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, load average "
+        f"{load_at_start:.2f} at the start, Python {platform.python_version()}, numpy {np.__version__}; "
+        f"{datetime.date.today()}.",
         "",
     ]
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
