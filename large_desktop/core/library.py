@@ -414,18 +414,30 @@ class Library(AttributeLabels):
             photo_id, status = known
             if status != "done":
                 raise UserInputError(_unusable_message(prepared.path, status, None))
-            add_single_file(session, prepared.path)
+            self._add_unchanged_file(session, prepared)
             session.commit()
             return photo_id
         if prepared.result is None:
             raise UserInputError(f"image {prepared.path} left the library while it was being added; add it again")
 
-        file_row = add_single_file(session, prepared.path)
+        file_row = self._add_unchanged_file(session, prepared)
         ensure_pack_record(session, self.pack)
         prepared.result.photo_id = file_row.photo_id
         write_results(session, self.pack, [prepared.result])
         self._index = None
         return file_row.photo_id
+
+    def _add_unchanged_file(self, session: Session, prepared: PreparedImage) -> File:
+        """Register the prepared image's file, checking that its content is still the one that was encoded.
+
+        Raises:
+            UserInputError: the file was changed or replaced since it was prepared; nothing is written.
+        """
+        file_row = add_single_file(session, prepared.path)
+        if session.get(Photo, file_row.photo_id).content_hash != prepared.digest:
+            session.rollback()
+            raise UserInputError(f"image {prepared.path} changed while it was being added; add it again")
+        return file_row
 
     def folder_paths(self) -> set[str]:
         """Return the folders this library has scanned, as stored."""

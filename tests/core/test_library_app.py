@@ -2,9 +2,11 @@
 
 import shutil
 
+import pytest
 from sqlalchemy import func, select
 
-from large_desktop.core.cache.schema import Label, Latent
+from large_desktop.core.cache.schema import Label, Latent, Photo
+from large_desktop.core.errors import UserInputError
 from large_desktop.core.library import Library
 
 
@@ -123,3 +125,20 @@ def test_same_image_prepared_twice_added_once(tmp_path, sample_photo):
     with library.session() as session:
         assert session.scalar(select(func.count()).select_from(Latent)) == len(first.result.faces)
     assert library.prepare_image(photo).result is None  # known content is not encoded again
+
+
+def test_file_changed_after_prepare_rejected(tmp_path, dev_faces):
+    library = Library(tmp_path / "library.sqlite")
+    photo = tmp_path / "dropped.jpg"
+    shutil.copyfile(dev_faces / "d0001.jpg", photo)
+    prepared = library.prepare_image(photo)
+
+    # Another picture saved under the same name while the first was encoded.
+    shutil.copyfile(dev_faces / "d0002.jpg", photo)
+
+    with pytest.raises(UserInputError, match="changed while it was being added"):
+        library.add_prepared(prepared)
+    assert len(library.listing()) == 0
+    with library.session() as session:
+        assert session.scalar(select(func.count()).select_from(Latent)) == 0
+        assert session.scalar(select(func.count()).select_from(Photo)) == 0
