@@ -158,6 +158,12 @@ def _import(entry: CatalogueEntry, source: Path, progress: ProgressCallback | No
         digest = sha256_of(checkpoint)
     else:
         part = part_path(checkpoint)
+        if part.exists() and part.samefile(source):
+            # link_or_copy replaces the part file first, which would delete the source.
+            raise UserInputError(
+                f"{source} is the unfinished download of pack {entry.id}; run `large-desktop packs install {entry.id}` "
+                "to finish it, or import a copy kept elsewhere"
+            )
         link_or_copy(source, part, progress, stop)
         try:
             digest = verify_checkpoint(part, entry, expected, source=str(source))

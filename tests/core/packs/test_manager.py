@@ -276,6 +276,19 @@ def test_remove_during_install_rejected(served, data_dir):
     assert not folder.exists()
 
 
+def test_import_own_part_file_kept(served, data_dir):
+    _, body = served
+    folder = data_dir / "packs" / "e4e-test"
+    folder.mkdir(parents=True)
+    part = part_path(folder / "e4e_test_encode.pt")
+    part.write_bytes(body)
+
+    with pytest.raises(UserInputError, match="is the unfinished download of pack e4e-test"):
+        manager.import_pack("e4e-test", part)
+
+    assert part.read_bytes() == body
+
+
 def test_remove_shipped_rejected(data_dir):
     with pytest.raises(UserInputError, match="'dlib-face-128' ships with large-desktop"):
         manager.remove("dlib-face-128")
