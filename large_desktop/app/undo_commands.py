@@ -52,6 +52,14 @@ def drop_failed_commands(stack: QUndoStack) -> None:
         logger.info("removing %r from the redo history: its write failed and changed nothing", following.text())
         stack.redo()
 
+    # QUndoStack moved its index back before the undo ran. When the undo failed, the change is still in
+    # effect, so the index moves forward over it again, and its redo does nothing (see `_submit_redo`).
+    following = stack.command(stack.index())
+    if isinstance(following, _WriteCommand) and following.undo_failed:
+        following.undo_failed = False
+        logger.info("keeping %r in the undo history: its undo failed", following.text())
+        stack.redo()
+
 
 class _WriteCommand(QUndoCommand):
     """A command whose redo and undo each run one function on the writer pool.
@@ -70,14 +78,21 @@ class _WriteCommand(QUndoCommand):
         self._after = after
         self._name = text  # for logs on the writer thread
         self._applied = False  # written on the writer thread: whether the library contains this command's change
+        self.undo_failed = False  # set on the main thread when an undo failed and the change is still in effect
 
     def _submit(self, work: Callable[[], Any], is_redo: bool) -> None:
         op = BackgroundOp(work).on_success(lambda _result: self._after(True))
         op.on_failure(lambda exc: self._failed(exc, is_redo)).run(writer_pool())
 
     def _submit_redo(self, work: Callable[[], Any]) -> None:
-        """Submit a redo that changes all or nothing, and record that it took effect."""
+        """Submit a redo that changes all or nothing, and record that it took effect.
+
+        It does nothing while the change is still in effect, as after a failed undo.
+        """
         def run() -> None:
+            if self._applied:
+                logger.info("nothing to redo for %r: its change is still in effect", self._name)
+                return
             work()
             self._applied = True
         self._submit(run, is_redo=True)
@@ -96,6 +111,9 @@ class _WriteCommand(QUndoCommand):
         # A stack cleared while the write ran (another library opened) has deleted the C++ command.
         if is_redo and isValid(self) and not self._redo_wrote_anything():
             self.setObsolete(True)
+        if not is_redo and self._applied:
+            # An attribute command's undo changed nothing; `drop_failed_commands` moves the index back over it.
+            self.undo_failed = True
         report_failure(exc)
         self._after(False)
 

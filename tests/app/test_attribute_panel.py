@@ -532,6 +532,34 @@ def test_undo_create_keeps_labels_from_cli(qtbot, panel, small_library, messages
     assert small_library.attributes() == [("smile", 1)]
 
 
+def test_redo_after_failed_undo_delete(qtbot, age_panel, small_library, messages):
+    first, second = sorted(photo_ids_by_name(small_library).values())[:2]
+    age_panel.label_photos([first], "low")
+    wait_for_labels(qtbot, age_panel, 1)
+    age_panel.delete_attribute("age")
+    qtbot.waitUntil(lambda: small_library.attributes() == [], timeout=TIMEOUT_MS)
+    settle(qtbot)
+    small_library.create_attribute("age")  # as another program would
+    small_library.set_label("age", second, "high")
+
+    age_panel.undo_stack.undo()  # fails, because "age" exists again
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    settle(qtbot)
+    assert "rename it, then undo again" in messages[0]
+    assert age_panel.undo_stack.undoText() == "Delete attribute age"  # the delete is still in effect
+
+    age_panel.undo_stack.redo()  # nothing to redo
+    settle(qtbot)
+    assert [row.photo_id for row in small_library.labels("age")] == [second]
+
+    # Following the message brings the deleted labels back.
+    small_library.rename_attribute("age", "age2")
+    age_panel.undo_stack.undo()
+    settle(qtbot)
+    assert [row.photo_id for row in small_library.labels("age")] == [first]
+    assert [row.photo_id for row in small_library.labels("age2")] == [second]
+
+
 def test_failure_after_library_switch_ignored(qtbot, age_panel, small_library, messages):
     age_panel.label_photos([999_999], "high")
     age_panel.set_library(None)  # clears the stack, deleting the command, before the write fails
