@@ -68,9 +68,10 @@ class _WriteCommand(QUndoCommand):
     failed; a failure is also shown through `report_failure`. A failed redo
     that wrote nothing marks the command obsolete (see `drop_failed_commands`).
     The user may press Undo before a failure is known, so an undo checks on
-    the writer thread that its redo took effect. A failed undo leaves the
-    command in the redo history. A label command's redo then writes only
-    over labels that still hold the undone value.
+    the writer thread that its redo took effect. An attribute command whose
+    undo failed stays in the undo history (see `drop_failed_commands`). A
+    label command whose undo failed moves to the redo history, and its redo
+    then writes only over labels that still hold the undone value.
     """
 
     def __init__(self, text: str, after: Callable[[bool], None]) -> None:
@@ -112,7 +113,7 @@ class _WriteCommand(QUndoCommand):
         if is_redo and isValid(self) and not self._redo_wrote_anything():
             self.setObsolete(True)
         if not is_redo and self._applied:
-            # An attribute command's undo changed nothing; `drop_failed_commands` moves the index back over it.
+            # An attribute command's undo changed nothing; `drop_failed_commands` moves the index forward over it again.
             self.undo_failed = True
         report_failure(exc)
         self._after(False)
