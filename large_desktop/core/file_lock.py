@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 @contextmanager
-def file_lock(path: Path, blocking: bool = True) -> Iterator[bool]:
+def file_lock(path: Path, blocking: bool = True, required: bool = False) -> Iterator[bool]:
     """Hold an advisory lock on a lock file; yield whether it was taken.
 
     Two processes that create the same new database would otherwise both
@@ -22,6 +22,10 @@ def file_lock(path: Path, blocking: bool = True) -> Iterator[bool]:
     same download. With blocking=False the caller learns that another
     process holds the lock instead of waiting. flock locks belong to the
     open file, so two threads of one process exclude each other too.
+
+    Raises:
+        OSError: the lock file cannot be opened and `required` is set;
+            otherwise the caller goes on without a lock.
     """
     # TODO: fcntl is POSIX only; on Windows no lock is taken.
     if fcntl is None:
@@ -30,6 +34,8 @@ def file_lock(path: Path, blocking: bool = True) -> Iterator[bool]:
     try:
         handle = path.open("a")
     except OSError as exc:
+        if required:
+            raise
         # A read-only location: the caller's own write then reports the real problem.
         logger.debug("no lock file %s: %s", path, exc)
         yield True

@@ -17,7 +17,7 @@ import logging
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -246,14 +246,16 @@ def pack_lock(pack_id: str) -> Iterator[None]:
 
     Raises:
         UserInputError: another process or thread holds the lock.
-        DownloadError: the packs folder cannot be created.
+        DownloadError: the packs folder or the lock file cannot be created.
     """
     root = packs_folder()
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise write_error(exc, root, pack_id) from exc
-    with file_lock(root / f"{pack_id}.lock", blocking=False) as taken:
+    with ExitStack() as stack:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            taken = stack.enter_context(file_lock(root / f"{pack_id}.lock", blocking=False, required=True))
+        except OSError as exc:
+            # Going on unlocked could let two installs write one download.
+            raise write_error(exc, root, pack_id) from exc
         if not taken:
             raise UserInputError(
                 f"pack {pack_id} is being installed or removed by another large-desktop window or command; "

@@ -14,7 +14,7 @@ import pytest
 
 from large_desktop.core.errors import CheckpointError, Interrupted, UserInputError
 from large_desktop.core.packs import available_packs, load_pack, manager
-from large_desktop.core.packs.download import ChecksumError, part_path
+from large_desktop.core.packs.download import ChecksumError, DownloadError, part_path
 from large_desktop.core.packs.registry import installed_pack_manifests
 from local_file_server import FileServer
 from pack_fixtures import MISSING_PREPARER, STAND_IN_PREPARER, catalogue_entry, checkpoint_bytes, copy_dcgan_preparer
@@ -287,6 +287,16 @@ def test_import_own_part_file_kept(served, data_dir):
         manager.import_pack("e4e-test", part)
 
     assert part.read_bytes() == body
+
+
+def test_unopenable_lock_file_stops_install(served, data_dir):
+    server, _ = served
+    (data_dir / "packs" / "e4e-test.lock").mkdir(parents=True)  # a folder where the lock file belongs
+
+    with pytest.raises(DownloadError, match="cannot write to"):
+        manager.install("e4e-test")
+
+    assert server.behaviour.requests == []
 
 
 def test_remove_shipped_rejected(data_dir):
