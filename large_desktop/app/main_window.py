@@ -8,7 +8,16 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -34,6 +43,7 @@ from large_desktop.app.models_dialog import show_models_dialog
 from large_desktop.app.preview_panel import PreviewPanel
 from large_desktop.app.status_bar import IndexStatus, MessageBar
 from large_desktop.app.thumbnails import ThumbnailLoader
+from large_desktop.app.undo_commands import UndoGate
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +86,17 @@ class MainWindow(QMainWindow):
         self.thumbnails = ThumbnailLoader(cache_folder, self)
         self.model = LibraryModel(self.thumbnails, self)
         self.undo_stack = QUndoStack(self)
+        self.undo_gate = UndoGate(self.undo_stack, self)
+        self.undo_action = self._history_action(self.tr("&Undo"), QKeySequence.StandardKey.Undo, self.undo_gate.undo)
+        self.redo_action = self._history_action(self.tr("&Redo"), QKeySequence.StandardKey.Redo, self.undo_gate.redo)
+        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self.undo_stack.undoTextChanged.connect(
+            lambda command: self.undo_action.setText(self.tr("&Undo %1").replace("%1", command) if command else self.tr("&Undo"))
+        )
+        self.undo_stack.redoTextChanged.connect(
+            lambda command: self.redo_action.setText(self.tr("&Redo %1").replace("%1", command) if command else self.tr("&Redo"))
+        )
         self.attribute_panel = None
         self._attribute_panel_scheduled = False
 
@@ -166,8 +187,8 @@ class MainWindow(QMainWindow):
         self.problems_action.setCheckable(True)
 
         attribute_menu = bar.addMenu(self.tr("&Attribute"))
-        attribute_menu.addAction(self.undo_stack.createUndoAction(self, self.tr("&Undo")))
-        attribute_menu.addAction(self.undo_stack.createRedoAction(self, self.tr("&Redo")))
+        attribute_menu.addAction(self.undo_action)
+        attribute_menu.addAction(self.redo_action)
         attribute_menu.addSeparator()
         attribute_menu.addAction(self.tr("Label Selection &Low\t1"), lambda: self._label(self.grid.selected_photo_ids(), "low"))
         attribute_menu.addAction(self.tr("Label Selection &High\t2"), lambda: self._label(self.grid.selected_photo_ids(), "high"))
@@ -336,6 +357,14 @@ class MainWindow(QMainWindow):
         self.session.remove_folder(folder)
 
     # ------------------------------------------------------------- labels
+
+    def _history_action(self, text: str, shortcut: QKeySequence.StandardKey, slot) -> QAction:  # noqa: ANN001 - a bound slot
+        """Make a disabled Undo or Redo action that goes through the undo gate."""
+        action = QAction(text, self)
+        action.setShortcuts(shortcut)
+        action.setEnabled(False)
+        action.triggered.connect(slot)
+        return action
 
     def _label(self, photo_ids: list[int], value: str) -> None:
         if not photo_ids:

@@ -14,10 +14,11 @@ change that was not made.
 
 import logging
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from shiboken6 import isValid
 
@@ -38,6 +39,76 @@ def _fill(text: str, *values: str) -> str:
     return re.sub(r"%([1-9])", lambda match: values[int(match.group(1)) - 1], text)
 
 
+# Command writes submitted and not yet reported back (main thread only), and who waits for none to be left.
+_writes_in_flight = 0
+_settled_listeners: list[weakref.WeakMethod] = []
+
+
+def writes_in_flight() -> int:
+    """Return how many undo commands' writes have been submitted and not yet reported back."""
+    return _writes_in_flight
+
+
+def _write_finished() -> None:
+    global _writes_in_flight
+    _writes_in_flight -= 1
+    if _writes_in_flight:
+        return
+    for listener in list(_settled_listeners):
+        callback = listener()
+        if callback is None:
+            _settled_listeners.remove(listener)
+        else:
+            callback()
+
+
+class UndoGate(QObject):
+    """Run the user's Undo and Redo presses one at a time, each after the writes before it have reported back.
+
+    A failed write changes the history: the command is dropped, or stays in
+    effect. A press made before that was known would act on the wrong
+    command, and the writer thread would run it after the failure. A press
+    during a write therefore waits, and it is dropped if the command it was
+    aimed at is no longer next to the index by then. One press waits at a
+    time; further presses meanwhile are ignored.
+    """
+
+    def __init__(self, stack: QUndoStack, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._stack = stack
+        self._waiting: tuple[str, QUndoCommand] | None = None
+        _settled_listeners.append(weakref.WeakMethod(self._on_writes_settled))
+
+    def undo(self) -> None:
+        self._request("undo", self._stack.command(self._stack.index() - 1))
+
+    def redo(self) -> None:
+        self._request("redo", self._stack.command(self._stack.index()))
+
+    def _request(self, kind: str, target: QUndoCommand | None) -> None:
+        if target is None:
+            return
+        if self._waiting is not None:
+            logger.info("ignoring %s of %r: another undo or redo is waiting for a write", kind, target.text())
+            return
+        if _writes_in_flight == 0:
+            getattr(self._stack, kind)()
+            return
+        logger.debug("%s of %r waits for %d writes", kind, target.text(), _writes_in_flight)
+        self._waiting = (kind, target)
+
+    def _on_writes_settled(self) -> None:
+        if self._waiting is None or not isValid(self):
+            return
+        kind, target = self._waiting
+        self._waiting = None
+        following = self._stack.command(self._stack.index() - 1 if kind == "undo" else self._stack.index())
+        if following is not target:
+            logger.info("dropping the waiting %s of %r: the history changed when a write failed", kind, target.text())
+            return
+        getattr(self._stack, kind)()
+
+
 def drop_failed_commands(stack: QUndoStack) -> None:
     """Remove failed commands next to the stack's index, so the next undo or redo reverts a real change.
 
@@ -45,12 +116,21 @@ def drop_failed_commands(stack: QUndoStack) -> None:
     its undo() or redo(). A failed command deeper in the history stays
     marked until the index reaches it; the panel calls this again then.
     """
+    broken_redo = False
     while (top := stack.command(stack.index() - 1)) is not None and top.isObsolete():
         logger.info("removing %r from the undo history: its write failed and changed nothing", top.text())
+        broken_redo |= getattr(top, "redo_failed_after_undo", False)
         stack.undo()
     while (following := stack.command(stack.index())) is not None and following.isObsolete():
         logger.info("removing %r from the redo history: its write failed and changed nothing", following.text())
+        broken_redo |= getattr(following, "redo_failed_after_undo", False)
         stack.redo()
+    if broken_redo and stack.index() < stack.count():
+        # The commands after a failed redo were recorded on top of its change, so none of them can be redone.
+        logger.info("clearing the redo history of %d commands after a failed redo", stack.count() - stack.index())
+        discard = QUndoCommand()
+        discard.setObsolete(True)
+        stack.push(discard)  # pushing truncates the redo history, and an obsolete command is not kept
 
     # QUndoStack moved its index back before the undo ran. When the undo failed, the change is still in
     # effect, so the index moves forward over it again, and its redo does nothing (see `_submit_redo`).
@@ -80,10 +160,27 @@ class _WriteCommand(QUndoCommand):
         self._name = text  # for logs on the writer thread
         self._applied = False  # written on the writer thread: whether the library contains this command's change
         self.undo_failed = False  # set on the main thread when an undo failed and the change is still in effect
+        self.redo_failed_after_undo = False  # set on the main thread: a redo after an undo failed and changed nothing
+        self._undone_before = False
+        self._generation = 0  # submits so far, to tell a stale failure from the latest one
 
     def _submit(self, work: Callable[[], Any], is_redo: bool) -> None:
-        op = BackgroundOp(work).on_success(lambda _result: self._after(True))
-        op.on_failure(lambda exc: self._failed(exc, is_redo)).run(writer_pool())
+        global _writes_in_flight
+        self._generation += 1
+        generation = self._generation
+        if is_redo:
+            self.undo_failed = False
+        else:
+            self._undone_before = True
+        _writes_in_flight += 1
+        op = BackgroundOp(work).on_success(lambda _result: self._succeeded())
+        op.on_failure(lambda exc: self._failed(exc, is_redo, generation)).run(writer_pool())
+
+    def _succeeded(self) -> None:
+        try:
+            self._after(True)
+        finally:
+            _write_finished()
 
     def _submit_redo(self, work: Callable[[], Any]) -> None:
         """Submit a redo that changes all or nothing, and record that it took effect.
@@ -108,15 +205,20 @@ class _WriteCommand(QUndoCommand):
             self._applied = False
         self._submit(run, is_redo=False)
 
-    def _failed(self, exc: BaseException, is_redo: bool) -> None:
+    def _failed(self, exc: BaseException, is_redo: bool, generation: int) -> None:
         # A stack cleared while the write ran (another library opened) has deleted the C++ command.
         if is_redo and isValid(self) and not self._redo_wrote_anything():
             self.setObsolete(True)
-        if not is_redo and self._applied:
-            # An attribute command's undo changed nothing; `drop_failed_commands` moves the index forward over it again.
+            self.redo_failed_after_undo = self._undone_before
+        if not is_redo and self._applied and generation == self._generation:
+            # An attribute command's undo changed nothing, and no redo was submitted since;
+            # `drop_failed_commands` moves the index forward over it again.
             self.undo_failed = True
-        report_failure(exc)
-        self._after(False)
+        try:
+            report_failure(exc)
+            self._after(False)
+        finally:
+            _write_finished()
 
     def _redo_wrote_anything(self) -> bool:
         """Return whether the last redo changed the library before it failed."""

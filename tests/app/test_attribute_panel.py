@@ -19,6 +19,7 @@ from large_desktop.app.attribute_panel import AttributePanel
 from large_desktop.app.label_list import VALUE_COLUMN
 from large_desktop.app.mime import encode_photo_ids
 from large_desktop.app.rescore import Rescorer
+from large_desktop.app.undo_commands import UndoGate
 from large_desktop.core import engine
 
 TIMEOUT_MS = 60_000
@@ -558,6 +559,77 @@ def test_redo_after_failed_undo_delete(qtbot, age_panel, small_library, messages
     settle(qtbot)
     assert [row.photo_id for row in small_library.labels("age")] == [first]
     assert [row.photo_id for row in small_library.labels("age2")] == [second]
+
+
+def wait_attribute(qtbot, widget, name: str) -> None:
+    qtbot.waitUntil(lambda: widget.attribute == name, timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+
+def test_press_waits_for_failed_undo(qtbot, age_panel, small_library, messages):
+    gate = UndoGate(age_panel.undo_stack)
+    age_panel.rename_attribute("age", "x")
+    wait_attribute(qtbot, age_panel, "x")
+    age_panel.rename_attribute("x", "y")
+    wait_attribute(qtbot, age_panel, "y")
+    small_library.create_attribute("x")  # as another program would
+    small_library.set_label("x", sorted(photo_ids_by_name(small_library).values())[0], "high")
+
+    release = block_writer()
+    gate.undo()  # y back to x fails, because "x" exists
+    gate.undo()  # pressed before that failure is known: it must not rename the other program's "x"
+    release.set()
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    assert sorted(small_library.attributes()) == [("x", 1), ("y", 0)]
+    assert age_panel.undo_stack.undoText() == "Rename attribute x to y"
+
+
+def test_redo_press_after_failed_undo_dropped(qtbot, panel, small_library, messages):
+    gate = UndoGate(panel.undo_stack)
+    panel.create_attribute("smile")
+    wait_attribute(qtbot, panel, "smile")
+    first = sorted(photo_ids_by_name(small_library).values())[0]
+    small_library.set_label("smile", first, "high")  # as another program would
+
+    release = block_writer()
+    gate.undo()  # fails: "smile" has a label
+    gate.redo()  # pressed before that failure is known
+    release.set()
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    settle(qtbot)
+    assert panel.undo_stack.index() == 1
+
+    small_library.remove_label("smile", first)
+    gate.undo()  # now the undo can succeed, and nothing redoes it
+    settle(qtbot)
+    assert small_library.attributes() == []
+    assert panel.undo_stack.index() == 0
+
+
+def test_failed_redo_clears_later_redos(qtbot, panel, small_library, messages):
+    gate = UndoGate(panel.undo_stack)
+    panel.create_attribute("x")
+    wait_attribute(qtbot, panel, "x")
+    panel.rename_attribute("x", "y")
+    wait_attribute(qtbot, panel, "y")
+    gate.undo()
+    settle(qtbot)
+    gate.undo()
+    qtbot.waitUntil(lambda: small_library.attributes() == [], timeout=TIMEOUT_MS)
+    settle(qtbot)
+    small_library.create_attribute("x")  # as another program would
+    small_library.set_label("x", sorted(photo_ids_by_name(small_library).values())[0], "high")
+
+    gate.redo()  # creating "x" fails: it exists
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    settle(qtbot)
+
+    assert not panel.undo_stack.canRedo()  # renaming x to y was recorded on the failed creation
+    gate.redo()
+    settle(qtbot)
+    assert small_library.attributes() == [("x", 1)]
 
 
 def test_failure_after_library_switch_ignored(qtbot, age_panel, small_library, messages):
