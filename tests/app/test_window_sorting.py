@@ -68,6 +68,10 @@ def test_drop_reorders_grid_and_undo(qtbot, make_window, tmp_path, dev_faces):
     assert order.index(oldest) < order.index(youngest)
     assert rho > 0.3, (rho, [(name, ages[name]) for name in order])
 
-    window.undo_stack.undo()
+    # The menu's Undo, as the user reaches it, goes through the window's undo gate.
+    assert window.undo_action.isEnabled()
+    assert window.undo_action.text() == "&Undo Label 1 photo(s) high"
+    window.undo_action.trigger()
     qtbot.waitUntil(lambda: len(panel.labels) == 1, timeout=INDEX_TIMEOUT_MS)
+    assert window.redo_action.isEnabled()
     assert [label.path.rsplit("/", 1)[-1] for label in panel.labels] == [youngest]
