@@ -58,8 +58,11 @@ def _write_finished() -> None:
         callback = listener()
         if callback is None:
             _settled_listeners.remove(listener)
-        else:
+            continue
+        try:
             callback()
+        except Exception:  # noqa: BLE001 - one broken listener must not leave the other gates waiting
+            logger.exception("undo gate listener %r failed", callback)
 
 
 class UndoGate(QObject):
@@ -76,7 +79,7 @@ class UndoGate(QObject):
     def __init__(self, stack: QUndoStack, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._stack = stack
-        self._waiting: tuple[str, QUndoCommand] | None = None
+        self._waiting: tuple[str, QUndoCommand, str] | None = None  # kind, target and its text
         _settled_listeners.append(weakref.WeakMethod(self._on_writes_settled))
 
     def undo(self) -> None:
@@ -95,16 +98,17 @@ class UndoGate(QObject):
             getattr(self._stack, kind)()
             return
         logger.debug("%s of %r waits for %d writes", kind, target.text(), _writes_in_flight)
-        self._waiting = (kind, target)
+        self._waiting = (kind, target, target.text())
 
     def _on_writes_settled(self) -> None:
         if self._waiting is None or not isValid(self):
             return
-        kind, target = self._waiting
+        kind, target, text = self._waiting
         self._waiting = None
+        # The target may be deleted by now (a cleared stack), so only its identity and saved text are used.
         following = self._stack.command(self._stack.index() - 1 if kind == "undo" else self._stack.index())
         if following is not target:
-            logger.info("dropping the waiting %s of %r: the history changed when a write failed", kind, target.text())
+            logger.info("dropping the waiting %s of %r: the history changed meanwhile", kind, text)
             return
         getattr(self._stack, kind)()
 

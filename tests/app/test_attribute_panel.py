@@ -632,6 +632,21 @@ def test_failed_redo_clears_later_redos(qtbot, panel, small_library, messages):
     assert small_library.attributes() == [("x", 1)]
 
 
+def test_waiting_press_after_stack_cleared(qtbot, age_panel, small_library, messages):
+    gate = UndoGate(age_panel.undo_stack)
+    first = sorted(photo_ids_by_name(small_library).values())[0]
+
+    release = block_writer()
+    age_panel.label_photos([first], "low")  # its write waits behind the blocked writer
+    gate.undo()  # waits for that write, aimed at the label command
+    age_panel.set_library(None)  # as opening another library does: the stack is cleared, deleting the command
+    release.set()
+    settle(qtbot)
+
+    assert age_panel.undo_stack.count() == 0
+    assert messages == []
+
+
 def test_failure_after_library_switch_ignored(qtbot, age_panel, small_library, messages):
     age_panel.label_photos([999_999], "high")
     age_panel.set_library(None)  # clears the stack, deleting the command, before the write fails
