@@ -34,8 +34,8 @@ from large_desktop.app.undo_commands import (
     DeleteAttributeCommand,
     RenameAttributeCommand,
     SetLabelsCommand,
-    drop_failed_commands,
 )
+from large_desktop.app.undo_history import drop_failed_commands
 from large_desktop.app.walk_strip import WalkStrip
 from large_desktop.core.errors import LargeError, UserInputError
 from large_desktop.core.labels import LabelRow, LabelValue, parse_label_value

@@ -43,7 +43,7 @@ from large_desktop.app.models_dialog import show_models_dialog
 from large_desktop.app.preview_panel import PreviewPanel
 from large_desktop.app.status_bar import IndexStatus, MessageBar
 from large_desktop.app.thumbnails import ThumbnailLoader
-from large_desktop.app.undo_commands import UndoGate
+from large_desktop.app.undo_history import UndoGate
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from large_desktop.app.attribute_panel import AttributePanel
 from large_desktop.app.label_list import VALUE_COLUMN
 from large_desktop.app.mime import encode_photo_ids
 from large_desktop.app.rescore import Rescorer
-from large_desktop.app.undo_commands import UndoGate
+from large_desktop.app.undo_history import UndoGate
 from large_desktop.core import engine
 
 TIMEOUT_MS = 60_000
