@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accuracy import DEFAULT_FOLDER, Space, encode_faces, encode_photos, face_crops, few_shot
+from accuracy import DEFAULT_FOLDER, Space, encode_faces, encode_photos, face_crops, few_shot, table
 from large_desktop.core import engine
 from large_desktop.core.faces import FaceDetector, align
 from large_desktop.core.packs import load_pack
@@ -281,9 +281,7 @@ def main() -> int:
         f"{args.draws} draws, the same draws in every row. Each cell is the mean Spearman ρ on the other faces. "
         "Race columns score one race against the rest (1 or 0). Δ columns compare with the first row.",
         "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-        *("| " + " | ".join(cells) + " |" for cells in table_rows),
+        *table(header, table_rows),
         "",
     ]
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
