@@ -1,6 +1,6 @@
 """Benchmark loading a library's latents for scoring: peak memory and time of `Library.latent_index`.
 
-Target: 100,000 W+ items (18 x 512) held for re-scoring in < 1 GB. The
+Target: 100,000 W+ items (18 x 512) kept in memory for re-scoring in < 1 GB. The
 library is a real SQLite file written with the cache schema: photos,
 statuses, items and float32 latent blobs, which for 100,000 W+ items come to
 3.7 GB on disk. The latents are random with a planted low-rank structure, so
@@ -75,12 +75,12 @@ def load_once(db_path: Path) -> dict:
     began = time.perf_counter()
     index = library.latent_index()
     seconds = time.perf_counter() - began
-    held = index.coords.nbytes + index.basis.components.nbytes + index.photo_ids.nbytes
+    kept_bytes = index.coords.nbytes + index.basis.components.nbytes + index.photo_ids.nbytes
     return {
         "items": len(index.photo_ids),
         "components": index.basis.num_components,
         "seconds": seconds,
-        "held_bytes": held,
+        "kept_bytes": kept_bytes,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
 
@@ -111,19 +111,19 @@ def main() -> int:
             figures = json.loads(child.stdout.strip().splitlines()[-1])
         row = [
             f"{count:,}", f"{database_bytes / 2**20:,.0f}", f"{build_seconds:.0f}", str(figures["components"]),
-            f"{figures['seconds']:.1f}", f"{figures['held_bytes'] / 2**20:,.0f}",
+            f"{figures['seconds']:.1f}", f"{figures['kept_bytes'] / 2**20:,.0f}",
             f"{figures['peak_rss_bytes'] / 2**20:,.0f}", f"{figures['peak_rss_bytes'] / TARGET_BYTES:.2f}",
         ]
         rows.append(row)
         print(" | ".join(row), flush=True)
 
-    header = ["items", "database MB", "write s", "K", "latent_index s", "held MB", "peak RSS MB", "peak RSS / 1 GB"]
+    header = ["items", "database MB", "write s", "K", "latent_index s", "kept MB", "peak RSS MB", "peak RSS / 1 GB"]
     lines = [
         "# Latent index benchmark (`bench/latent_index.py`)",
         "",
         "`Library.latent_index()` on a real SQLite library of synthetic W+ (18 × 512) latents, in a fresh process: "
-        "the basis fit, the projection of every latent and the coordinates it keeps for re-scoring. \"held\" is the "
-        "coordinates, the basis and the photo ids; \"peak RSS\" is the whole process, Python and numpy included. "
+        "the basis fit, the projection of every latent and the coordinates it keeps for re-scoring. \"kept\" is the "
+        "coordinates, the basis and the photo ids, and \"peak RSS\" is the whole process, Python and numpy included. "
         "Ratios below 1 meet the 1 GB target.",
         "",
         "| " + " | ".join(header) + " |",

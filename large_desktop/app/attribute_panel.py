@@ -69,7 +69,7 @@ class AttributePanel(QWidget):
         super().__init__(parent)
         self._library = library
         self._undo_stack = undo_stack
-        # After an undo or redo, a failed command may lie next to the index; drop it once the stack has settled.
+        # After an undo or redo, a failed command may lie next to the index, so it is dropped once the stack has settled.
         undo_stack.indexChanged.connect(self._on_undo_index_changed)
         # One thread, because the library's face detector is not safe to share between threads.
         self._encode_pool = QThreadPool(self)

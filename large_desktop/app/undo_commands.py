@@ -108,8 +108,8 @@ class _WriteCommand(QUndoCommand):
             self.setObsolete(True)
             self.redo_failed_after_undo = self._undone_before
         if not is_redo and self._applied and generation == self._generation:
-            # An attribute command's undo changed nothing, and no redo was submitted since;
-            # `drop_failed_commands` moves the index forward over it again.
+            # An attribute command's undo changed nothing, and no redo was submitted since.
+            # So `drop_failed_commands` moves the index forward over it again.
             self.undo_failed = True
         try:
             report_failure(exc)

@@ -97,7 +97,7 @@ def drop_failed_commands(stack: QUndoStack) -> None:
 
     QUndoStack.undo() and redo() delete an obsolete command without calling
     its undo() or redo(). A failed command deeper in the history stays
-    marked until the index reaches it; the panel calls this again then.
+    marked until the index reaches it, and the panel calls this again then.
     """
     broken_redo = False
     while (top := stack.command(stack.index() - 1)) is not None and top.isObsolete():

@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 @contextmanager
 def file_lock(path: Path, blocking: bool = True, required: bool = False) -> Iterator[bool]:
-    """Hold an advisory lock on a lock file; yield whether it was taken.
+    """Hold an advisory lock on a lock file and yield whether it was taken.
 
     Two processes that create the same new database would otherwise both
     create the tables, and two that install the same pack would write the

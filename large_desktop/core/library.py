@@ -53,7 +53,7 @@ from large_desktop.core.scan import (
 logger = logging.getLogger(__name__)
 
 LATENT_CHUNK_ITEMS = 1024  # latent blobs read from SQLite at a time while loading the index (38 MB of W+)
-DAMAGED_LATENTS_LOGGED = 10  # damaged latents named one by one in the log; the rest are counted
+DAMAGED_LATENTS_LOGGED = 10  # damaged latents named one by one in the log, and the rest only counted
 
 
 @dataclass
@@ -341,7 +341,7 @@ class Library(AttributeLabels):
                     )
                 session.commit()
         except OperationalError as exc:
-            # A read-only or locked library still sorts; the photos stay unscored until it can be written.
+            # A read-only or locked library still sorts, and the photos stay unscored until it can be written.
             logger.warning("cannot mark %d photos of %s (first ids %s) for encoding again: %s",
                            len(photo_ids), self.db_path, photo_ids[:10], exc)
             return
@@ -383,7 +383,7 @@ class Library(AttributeLabels):
         return PreparedImage(path, digest, result)
 
     def add_prepared(self, prepared: PreparedImage) -> int:
-        """Store a prepared image and register its file (the quick half of `index_image`); return its photo id.
+        """Store a prepared image and register its file (the quick half of `index_image`), and return its photo id.
 
         Nothing is stored unless the image had a face (or, for photo packs,
         decoded), so a mistyped label leaves no trace in the library.

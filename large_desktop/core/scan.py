@@ -202,7 +202,8 @@ def _mark_missing(session: Session, folder_id: int, seen_before: datetime | None
     statement = update(File).where(File.folder_id == folder_id, File.missing.is_(False))
     if seen_before is not None:
         statement = statement.where(File.seen_at < seen_before)
-    # Evaluating the criteria on every loaded row took seconds at 100,000 files; loaded rows were seen, so none changes.
+    # Evaluating the criteria on every loaded row took seconds at 100,000 files.
+    # Rows loaded in this scan were seen, so none of them changes.
     result = session.execute(statement.values(missing=True).execution_options(synchronize_session=False))
     return result.rowcount or 0
 

@@ -477,7 +477,7 @@ def test_quick_undo_of_failed_create(qtbot, age_panel, small_library, known_ages
 
     assert "attribute 'age' already exists" in messages[0]
     assert small_library.attributes() == [("age", 1)]
-    assert age_panel.undo_stack.count() == 2  # create "age" and the label; the failed create is gone
+    assert age_panel.undo_stack.count() == 2  # create "age" and the label, without the failed create
     assert age_panel.undo_stack.index() == 2
 
 

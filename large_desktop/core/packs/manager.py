@@ -252,11 +252,11 @@ def pack_lock(pack_id: str) -> Iterator[None]:
     with ExitStack() as stack:
         try:
             root.mkdir(parents=True, exist_ok=True)
-            taken = stack.enter_context(file_lock(root / f"{pack_id}.lock", blocking=False, required=True))
+            locked = stack.enter_context(file_lock(root / f"{pack_id}.lock", blocking=False, required=True))
         except OSError as exc:
             # Going on unlocked could let two installs write one download.
             raise write_error(exc, root, pack_id) from exc
-        if not taken:
+        if not locked:
             raise UserInputError(
                 f"pack {pack_id} is being installed or removed by another large-desktop window or command; "
                 "wait for it to finish, then try again"
@@ -410,7 +410,7 @@ def expected_sha256(entry: CatalogueEntry) -> str | None:
 
 def record_hash(entry: CatalogueEntry, checkpoint: Path, digest: str) -> None:
     """Record the SHA-256 of a pack's first verified checkpoint."""
-    # Installs of two different packs may finish at once; the lock keeps either record from being lost.
+    # Installs of two different packs may finish at once, and the lock keeps either record from being lost.
     with file_lock(hashes_path().with_name(HASHES_FILE + ".lock")):
         recorded = recorded_hashes()
         recorded[entry.id] = {"file": entry.file, "size": checkpoint.stat().st_size, "sha256": digest}
