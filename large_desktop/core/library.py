@@ -555,9 +555,11 @@ class Library(AttributeLabels):
         if skipped:
             logger.info("attribute %r: %d labeled photos have no indexed face and are not used", name, skipped)
         if len(usable) < 2 or len({value for _, value in usable}) < 2:
+            # A labeled photo without a latent may only be waiting for the indexer (a new or a damaged latent).
+            waiting = ", or run `large-desktop index FOLDER` to encode the labeled photos that wait for it" if skipped else ""
             raise UserInputError(
                 f"attribute {name!r} has {len(usable)} usable labels ({skipped} on photos without an indexed face); "
-                f"label at least one photo 'low' and one 'high', e.g. `large-desktop label {name} PHOTO low`"
+                f"label at least one photo 'low' and one 'high', e.g. `large-desktop label {name} PHOTO low`{waiting}"
             )
 
         calibrated = [(photo_id, value) for photo_id, value in numeric if photo_id in index]

@@ -123,3 +123,18 @@ def test_missing_pack_record_uses_latent_shape(dev_library):
         connection.commit()
 
     assert len(dev_library.latent_index().photo_ids) == 200
+
+
+def test_damaged_labeled_photo_points_at_index(dev_library):
+    photo_ids, _ = stored_latents(dev_library)
+    young, old = int(photo_ids[0]), int(photo_ids[1])
+    dev_library.create_attribute("age")
+    dev_library.set_label("age", young, "20")
+    dev_library.set_label("age", old, "70")
+    damage(dev_library, old, b"\0" * 100)
+
+    with pytest.raises(UserInputError) as raised:
+        dev_library.score_all("age")
+
+    assert "1 usable labels (1 on photos without an indexed face)" in raised.value.message
+    assert "run `large-desktop index FOLDER`" in raised.value.message
